@@ -1,0 +1,578 @@
+/*
+ * pt_password.c -- argon2id hashing, and verification of argon2id and of
+ * the hashes carried over from the Flask portal (see pt_password.h).
+ *
+ * Stored hashes come from the database, so every cost parameter in them is
+ * bounded before any work is done: a corrupt or hostile row must not make
+ * one sign-in allocate gigabytes or run for minutes.  Values above the
+ * bounds below make the hash malformed (APR_EINVAL).
+ *
+ * The werkzeug formats are those of werkzeug.security (checked against
+ * werkzeug 3.1):
+ *   scrypt:N:r:p$SALT$HEX   HEX = hashlib.scrypt(pw, salt=SALT, n=N, r=r,
+ *                           p=p, dklen=64).hex(); a bare "scrypt" means
+ *                           werkzeug's fixed default 32768:8:1.
+ *   pbkdf2:HASH:ITER$SALT$HEX  HEX = hashlib.pbkdf2_hmac(HASH, pw, SALT,
+ *                           ITER).hex().  Without ITER werkzeug uses the
+ *                           default of whatever version is running (it has
+ *                           changed from release to release), so a hash
+ *                           without ITER is refused as malformed.
+ * SALT is used as its bytes (werkzeug's salt.encode()).
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <argon2.h>
+#include <crypt.h>
+
+#include "pt_crypto.h"
+#include "pt_password.h"
+
+/* Bounds on stored and configured costs. */
+#define PT_ARGON2_MAX_M       1048576UL     /* KiB: 1 GiB */
+#define PT_ARGON2_MAX_T       64UL
+#define PT_ARGON2_MAX_P       64UL
+#define PT_ARGON2_MAX_ENCODED 512
+#define PT_ARGON2_SALT_BYTES  16
+#define PT_ARGON2_HASH_BYTES  32
+
+#define PT_SCRYPT_MAX_N       (1UL << 20)
+#define PT_SCRYPT_MAX_R       32UL
+#define PT_SCRYPT_MAX_P       16UL
+#define PT_SCRYPT_MAX_MEM     ((uint64_t)256 << 20) /* 128 * N * r */
+#define PT_SCRYPT_MAX_WORK    ((uint64_t)1 << 30)   /* 128 * N * r * p */
+#define PT_SCRYPT_DKLEN       64
+
+#define PT_PBKDF2_MAX_ITER    10000000UL
+
+#define PT_WZ_MAX_SALT        1024
+
+#define PT_BCRYPT_LEN         60
+#define PT_BCRYPT_MIN_COST    4
+#define PT_BCRYPT_MAX_COST    16
+
+/* The result of checking one stored hash. */
+typedef struct {
+    int match;
+    int rehash;
+} pw_result_t;
+
+static const pt_argon2_params_t default_params = {
+    PT_ARGON2_DEFAULT_M, PT_ARGON2_DEFAULT_T, PT_ARGON2_DEFAULT_P
+};
+
+/*
+ * Parse a decimal number of at most `max` at *s, advancing *s past it.
+ * At least one digit; no sign, no space.  APR_EINVAL when there is no
+ * digit or the value exceeds max.
+ */
+static apr_status_t parse_ulong(const char **s, unsigned long max,
+                                unsigned long *out)
+{
+    const char *c = *s;
+    unsigned long v = 0;
+
+    if (*c < '0' || *c > '9') {
+        return APR_EINVAL;
+    }
+    while (*c >= '0' && *c <= '9') {
+        unsigned long d = (unsigned long)(*c - '0');
+
+        if (v > (max - d) / 10) {
+            return APR_EINVAL;
+        }
+        v = v * 10 + d;
+        c++;
+    }
+    *s = c;
+    *out = v;
+    return APR_SUCCESS;
+}
+
+/* Expect the literal prefix at *s, then a number as parse_ulong(). */
+static apr_status_t parse_after(const char **s, const char *prefix,
+                                unsigned long max, unsigned long *out)
+{
+    apr_size_t n = strlen(prefix);
+
+    if (strncmp(*s, prefix, n) != 0) {
+        return APR_EINVAL;
+    }
+    *s += n;
+    return parse_ulong(s, max, out);
+}
+
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* Decode exactly 2 * n hex digits of s into out; APR_EINVAL otherwise. */
+static apr_status_t hex_decode_exact(const char *s, unsigned char *out,
+                                     apr_size_t n)
+{
+    apr_size_t i;
+
+    if (strlen(s) != 2 * n) {
+        return APR_EINVAL;
+    }
+    for (i = 0; i < n; i++) {
+        int hi = hex_value((unsigned char)s[2 * i]);
+        int lo = hex_value((unsigned char)s[2 * i + 1]);
+
+        if (hi < 0 || lo < 0) {
+            return APR_EINVAL;
+        }
+        out[i] = (unsigned char)((hi << 4) | lo);
+    }
+    return APR_SUCCESS;
+}
+
+/* The effective parameters: the caller's, or the defaults for NULL. */
+static const pt_argon2_params_t *params_or_default(
+    const pt_argon2_params_t *params)
+{
+    return params ? params : &default_params;
+}
+
+/* 1 when params are within what we are prepared to compute. */
+static int argon2_params_ok(const pt_argon2_params_t *pa)
+{
+    return pa->t_cost >= 1 && pa->t_cost <= PT_ARGON2_MAX_T
+           && pa->parallelism >= 1 && pa->parallelism <= PT_ARGON2_MAX_P
+           && pa->m_cost_kib <= PT_ARGON2_MAX_M
+           && pa->m_cost_kib >= 8 * pa->parallelism;
+}
+
+pt_pw_format_e pt_password_format(const char *stored)
+{
+    if (!stored) {
+        return PT_PW_UNKNOWN;
+    }
+    if (!strncmp(stored, "$argon2id$", 10)) {
+        return PT_PW_ARGON2ID;
+    }
+    if (!strncmp(stored, "scrypt:", 7) || !strncmp(stored, "scrypt$", 7)) {
+        return PT_PW_WERKZEUG_SCRYPT;
+    }
+    if (!strncmp(stored, "pbkdf2:", 7)) {
+        return PT_PW_WERKZEUG_PBKDF2;
+    }
+    if (!strncmp(stored, "$2a$", 4) || !strncmp(stored, "$2b$", 4)
+        || !strncmp(stored, "$2y$", 4)) {
+        return PT_PW_BCRYPT;
+    }
+    return PT_PW_UNKNOWN;
+}
+
+/*
+ * Split a werkzeug hash "METHOD$SALT$HEX" (werkzeug's split("$", 2)) into
+ * pool copies of its three parts.  APR_EINVAL without two '$' or with a
+ * salt longer than PT_WZ_MAX_SALT.
+ */
+static apr_status_t wz_split(apr_pool_t *p, const char *stored,
+                             char **method, char **salt, char **hex)
+{
+    const char *d1, *d2;
+
+    d1 = strchr(stored, '$');
+    if (!d1) {
+        return APR_EINVAL;
+    }
+    d2 = strchr(d1 + 1, '$');
+    if (!d2 || (apr_size_t)(d2 - d1 - 1) > PT_WZ_MAX_SALT) {
+        return APR_EINVAL;
+    }
+    *method = apr_pstrmemdup(p, stored, (apr_size_t)(d1 - stored));
+    *salt = apr_pstrmemdup(p, d1 + 1, (apr_size_t)(d2 - d1 - 1));
+    *hex = apr_pstrdup(p, d2 + 1);
+    return APR_SUCCESS;
+}
+
+/* Verify a werkzeug scrypt hash. */
+static apr_status_t verify_scrypt(apr_pool_t *p, const char *pw,
+                                  const char *stored, pw_result_t *res)
+{
+    unsigned char want[PT_SCRYPT_DKLEN], got[PT_SCRYPT_DKLEN];
+    unsigned long n = 32768, r = 8, par = 1;
+    char *method, *salt, *hex;
+    const char *c;
+    uint64_t maxmem;
+    apr_status_t rv;
+
+    rv = wz_split(p, stored, &method, &salt, &hex);
+    if (rv) {
+        return rv;
+    }
+    if (strcmp(method, "scrypt") != 0) {
+        c = method + 6;
+        if (parse_after(&c, ":", PT_SCRYPT_MAX_N, &n)
+            || parse_after(&c, ":", PT_SCRYPT_MAX_R, &r)
+            || parse_after(&c, ":", PT_SCRYPT_MAX_P, &par) || *c != '\0') {
+            return APR_EINVAL;
+        }
+    }
+    /* N a power of two > 1; bounded memory (128 N r) and work (x p). */
+    if (n < 2 || (n & (n - 1)) != 0 || r < 1 || par < 1
+        || (uint64_t)128 * n * r > PT_SCRYPT_MAX_MEM
+        || (uint64_t)128 * n * r * par > PT_SCRYPT_MAX_WORK) {
+        return APR_EINVAL;
+    }
+    rv = hex_decode_exact(hex, want, sizeof(want));
+    if (rv) {
+        return rv;
+    }
+    /* OpenSSL needs 128 r (N + 2) for V plus 128 r p for B. */
+    maxmem = (uint64_t)128 * r * (n + 2) + (uint64_t)128 * r * par
+             + (1 << 20);
+    if (EVP_PBE_scrypt(pw, strlen(pw), (const unsigned char *)salt,
+                       strlen(salt), n, r, par, maxmem, got,
+                       sizeof(got)) != 1) {
+        return APR_EGENERAL;
+    }
+    res->match = CRYPTO_memcmp(want, got, sizeof(got)) == 0;
+    res->rehash = 1;
+    OPENSSL_cleanse(got, sizeof(got));
+    return APR_SUCCESS;
+}
+
+/* Verify a werkzeug pbkdf2 hash (sha1, sha224, sha256, sha384, sha512). */
+static apr_status_t verify_pbkdf2(apr_pool_t *p, const char *pw,
+                                  const char *stored, pw_result_t *res)
+{
+    unsigned char want[EVP_MAX_MD_SIZE], got[EVP_MAX_MD_SIZE];
+    char *method, *salt, *hex, *colon;
+    const char *c;
+    const EVP_MD *md;
+    unsigned long iter;
+    int mdlen;
+    apr_status_t rv;
+
+    rv = wz_split(p, stored, &method, &salt, &hex);
+    if (rv) {
+        return rv;
+    }
+    if (strncmp(method, "pbkdf2:", 7) != 0) {
+        return APR_EINVAL;
+    }
+    colon = strchr(method + 7, ':');
+    if (!colon) {
+        /* No iteration count: werkzeug's default depends on its version. */
+        return APR_EINVAL;
+    }
+    *colon = '\0';
+    if (!strcmp(method + 7, "sha1")) {
+        md = EVP_sha1();
+    }
+    else if (!strcmp(method + 7, "sha224")) {
+        md = EVP_sha224();
+    }
+    else if (!strcmp(method + 7, "sha256")) {
+        md = EVP_sha256();
+    }
+    else if (!strcmp(method + 7, "sha384")) {
+        md = EVP_sha384();
+    }
+    else if (!strcmp(method + 7, "sha512")) {
+        md = EVP_sha512();
+    }
+    else {
+        return APR_EINVAL;
+    }
+    c = colon + 1;
+    if (parse_ulong(&c, PT_PBKDF2_MAX_ITER, &iter) || *c != '\0'
+        || iter < 1) {
+        return APR_EINVAL;
+    }
+    mdlen = EVP_MD_get_size(md);
+    if (mdlen <= 0 || mdlen > EVP_MAX_MD_SIZE) {
+        return APR_EGENERAL;
+    }
+    rv = hex_decode_exact(hex, want, (apr_size_t)mdlen);
+    if (rv) {
+        return rv;
+    }
+    if (PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), (const unsigned char *)salt,
+                          (int)strlen(salt), (int)iter, md, mdlen,
+                          got) != 1) {
+        return APR_EGENERAL;
+    }
+    res->match = CRYPTO_memcmp(want, got, (size_t)mdlen) == 0;
+    res->rehash = 1;
+    OPENSSL_cleanse(got, sizeof(got));
+    return APR_SUCCESS;
+}
+
+/* 1 when c belongs to bcrypt's base64 alphabet "./A-Za-z0-9". */
+static int bcrypt_char(unsigned char c)
+{
+    return c == '.' || c == '/' || (c >= 'A' && c <= 'Z')
+           || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* Verify a bcrypt hash $2a$/$2b$/$2y$NN$<53 chars> with libxcrypt. */
+static apr_status_t verify_bcrypt(apr_pool_t *p, const char *pw,
+                                  const char *stored, pw_result_t *res)
+{
+    struct crypt_data *cd;
+    const char *out;
+    int cost, i;
+
+    if (strlen(stored) != PT_BCRYPT_LEN || stored[6] != '$'
+        || stored[4] < '0' || stored[4] > '9'
+        || stored[5] < '0' || stored[5] > '9') {
+        return APR_EINVAL;
+    }
+    cost = (stored[4] - '0') * 10 + (stored[5] - '0');
+    if (cost < PT_BCRYPT_MIN_COST || cost > PT_BCRYPT_MAX_COST) {
+        return APR_EINVAL;
+    }
+    for (i = 7; i < PT_BCRYPT_LEN; i++) {
+        if (!bcrypt_char((unsigned char)stored[i])) {
+            return APR_EINVAL;
+        }
+    }
+    /* crypt_rn wants the structure zeroed before first use. */
+    cd = apr_pcalloc(p, sizeof(*cd));
+    out = crypt_rn(pw, stored, cd, (int)sizeof(*cd));
+    if (!out || out[0] == '*') {
+        OPENSSL_cleanse(cd, sizeof(*cd));
+        return APR_EINVAL;
+    }
+    res->match = strlen(out) == PT_BCRYPT_LEN
+                 && CRYPTO_memcmp(out, stored, PT_BCRYPT_LEN) == 0;
+    res->rehash = 1;
+    OPENSSL_cleanse(cd, sizeof(*cd));
+    return APR_SUCCESS;
+}
+
+/* 1 when c belongs to the unpadded standard base64 alphabet. */
+static int b64std_char(unsigned char c)
+{
+    return c == '+' || c == '/' || (c >= 'A' && c <= 'Z')
+           || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/*
+ * Parse the head of "$argon2id$[v=V$]m=M,t=T,p=P$SALT$HASH" into *got
+ * (bounded as for hashing) and *version (0x10 when v= is missing, as in
+ * libargon2), and check that SALT and HASH are non-empty base64.
+ */
+static apr_status_t argon2_parse(const char *stored, pt_argon2_params_t *got,
+                                 unsigned long *version)
+{
+    const char *c = stored + 10;     /* after "$argon2id$" */
+    unsigned long m, t, par;
+    int dollars = 0, run = 0;
+
+    if (strlen(stored) > PT_ARGON2_MAX_ENCODED) {
+        return APR_EINVAL;
+    }
+    *version = 0x10;
+    if (!strncmp(c, "v=", 2)) {
+        if (parse_after(&c, "v=", 255, version) || *c != '$') {
+            return APR_EINVAL;
+        }
+        c++;
+    }
+    if (parse_after(&c, "m=", PT_ARGON2_MAX_M, &m)
+        || parse_after(&c, ",t=", PT_ARGON2_MAX_T, &t)
+        || parse_after(&c, ",p=", PT_ARGON2_MAX_P, &par) || *c != '$') {
+        return APR_EINVAL;
+    }
+    c++;
+    for (; *c; c++) {
+        if (*c == '$') {
+            if (run == 0) {
+                return APR_EINVAL;
+            }
+            dollars++;
+            run = 0;
+        }
+        else if (b64std_char((unsigned char)*c)) {
+            run++;
+        }
+        else {
+            return APR_EINVAL;
+        }
+    }
+    if (dollars != 1 || run == 0) {
+        return APR_EINVAL;
+    }
+    got->m_cost_kib = (unsigned int)m;
+    got->t_cost = (unsigned int)t;
+    got->parallelism = (unsigned int)par;
+    if (!argon2_params_ok(got)) {
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+/* Verify an argon2id PHC string with libargon2 (constant-time compare
+ * inside argon2id_verify). */
+static apr_status_t verify_argon2id(const char *pw, const char *stored,
+                                    const pt_argon2_params_t *want,
+                                    pw_result_t *res)
+{
+    pt_argon2_params_t got;
+    unsigned long version;
+    apr_status_t rv;
+    int arv;
+
+    rv = argon2_parse(stored, &got, &version);
+    if (rv) {
+        return rv;
+    }
+    arv = argon2id_verify(stored, pw, strlen(pw));
+    if (arv == ARGON2_VERIFY_MISMATCH) {
+        return APR_SUCCESS;
+    }
+    if (arv == ARGON2_MEMORY_ALLOCATION_ERROR) {
+        return APR_ENOMEM;
+    }
+    if (arv == ARGON2_THREAD_FAIL) {
+        return APR_EGENERAL;
+    }
+    if (arv != ARGON2_OK) {
+        return APR_EINVAL;
+    }
+    res->match = 1;
+    res->rehash = version != ARGON2_VERSION_13
+                  || got.m_cost_kib < want->m_cost_kib
+                  || got.t_cost < want->t_cost
+                  || got.parallelism < want->parallelism;
+    return APR_SUCCESS;
+}
+
+/* Check pw against stored according to its format. */
+static apr_status_t verify_any(apr_pool_t *p, const char *pw,
+                               const char *stored,
+                               const pt_argon2_params_t *params,
+                               pw_result_t *res)
+{
+    switch (pt_password_format(stored)) {
+    case PT_PW_ARGON2ID:
+        return verify_argon2id(pw, stored, params, res);
+    case PT_PW_WERKZEUG_SCRYPT:
+        return verify_scrypt(p, pw, stored, res);
+    case PT_PW_WERKZEUG_PBKDF2:
+        return verify_pbkdf2(p, pw, stored, res);
+    case PT_PW_BCRYPT:
+        return verify_bcrypt(p, pw, stored, res);
+    default:
+        return APR_EINVAL;
+    }
+}
+
+apr_status_t pt_password_verify(apr_pool_t *p, const char *pw,
+                                const char *stored,
+                                const pt_argon2_params_t *params,
+                                int *match, int *rehash)
+{
+    pw_result_t res = { 0, 0 };
+    apr_status_t rv;
+
+    *match = 0;
+    if (rehash) {
+        *rehash = 0;
+    }
+    if (!pw || !stored) {
+        return APR_EINVAL;
+    }
+    params = params_or_default(params);
+    if (strlen(pw) > PT_PASSWORD_MAX_LEN) {
+        /* Never matches.  Verify the empty password instead, which checks
+         * the stored hash and costs the time a real attempt costs, and
+         * throw the outcome away. */
+        return verify_any(p, "", stored, params, &res);
+    }
+    rv = verify_any(p, pw, stored, params, &res);
+    if (rv) {
+        return rv;
+    }
+    *match = res.match;
+    if (rehash) {
+        *rehash = res.match && res.rehash;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t pt_password_hash(apr_pool_t *p, const char *pw,
+                              const pt_argon2_params_t *params,
+                              const char **out)
+{
+    unsigned char salt[PT_ARGON2_SALT_BYTES];
+    apr_size_t enclen;
+    char *encoded;
+    apr_status_t rv;
+    int arv;
+
+    *out = NULL;
+    params = params_or_default(params);
+    if (!pw || strlen(pw) > PT_PASSWORD_MAX_LEN || !argon2_params_ok(params)) {
+        return APR_EINVAL;
+    }
+    rv = pt_random_bytes(salt, sizeof(salt));
+    if (rv) {
+        return rv;
+    }
+    enclen = argon2_encodedlen(params->t_cost, params->m_cost_kib,
+                               params->parallelism, sizeof(salt),
+                               PT_ARGON2_HASH_BYTES, Argon2_id) + 1;
+    encoded = apr_pcalloc(p, enclen);
+    arv = argon2id_hash_encoded(params->t_cost, params->m_cost_kib,
+                                params->parallelism, pw, strlen(pw), salt,
+                                sizeof(salt), PT_ARGON2_HASH_BYTES, encoded,
+                                enclen);
+    if (arv == ARGON2_MEMORY_ALLOCATION_ERROR) {
+        return APR_ENOMEM;
+    }
+    if (arv != ARGON2_OK) {
+        return APR_EGENERAL;
+    }
+    *out = encoded;
+    return APR_SUCCESS;
+}
+
+/*
+ * One argon2id computation with the given parameters (the defaults when
+ * they are out of bounds) over pw, truncated to PT_PASSWORD_MAX_LEN, and a
+ * fixed salt.  The result is thrown away.
+ */
+void pt_password_dummy_verify(apr_pool_t *p, const char *pw,
+                              const pt_argon2_params_t *params)
+{
+    static const char salt[] = "pt-dummy-salt-01";
+    unsigned char out[PT_ARGON2_HASH_BYTES];
+    apr_size_t len;
+
+    params = params_or_default(params);
+    if (!argon2_params_ok(params)) {
+        params = &default_params;
+    }
+    if (!pw) {
+        pw = "";
+    }
+    len = strlen(pw);
+    if (len > PT_PASSWORD_MAX_LEN) {
+        len = PT_PASSWORD_MAX_LEN;
+    }
+    (void)argon2id_hash_raw(params->t_cost, params->m_cost_kib,
+                            params->parallelism, pw, len, salt,
+                            sizeof(salt) - 1, out, sizeof(out));
+    OPENSSL_cleanse(out, sizeof(out));
+}

@@ -1,0 +1,37 @@
+/*
+ * mod_portal.c -- the module record and its hooks; nothing else.
+ *
+ * A site loads the module, configures mod_dbd, and sets
+ * `SetHandler portal` on a <Location>: see conf/portal.conf and the README.
+ */
+#include "portal.h"
+#include "mod_watchdog.h"
+
+static void portal_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    portal_db_child_init(pchild, s);
+    portal_jobs_child_init(pchild, s);
+}
+
+static void portal_register_hooks(apr_pool_t *p)
+{
+    /* Before mod_watchdog's post_config, which creates the singleton
+     * locks for the instances we ask for here. */
+    static const char *const succ_wd[] = { "mod_watchdog.c", NULL };
+    /* After mod_dbd has set up its connection pool in the child. */
+    static const char *const pred_dbd[] = { "mod_dbd.c", NULL };
+
+    ap_hook_post_config(portal_post_config, NULL, succ_wd, APR_HOOK_MIDDLE);
+    ap_hook_child_init(portal_child_init, pred_dbd, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(portal_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(portal) = {
+    STANDARD20_MODULE_STUFF,
+    portal_create_dir,
+    portal_merge_dir,
+    portal_create_srv,
+    portal_merge_srv,
+    portal_cmds,
+    portal_register_hooks
+};

@@ -1,0 +1,219 @@
+/*
+ * portal.h -- what the glue files of mod_portal share.
+ *
+ * The glue translates between httpd and the core: configuration
+ * (portal_config.c, portal_cmds.c), the router and response helpers
+ * (portal_router.c, portal_render.c), request bodies and cookies
+ * (portal_request.c), the database through mod_dbd (portal_db.c),
+ * sessions and CSRF (portal_session.c), the account pages
+ * (portal_auth.c, portal_dashboard.c) and the watchdog jobs
+ * (portal_jobs.c).  mod_portal.c only holds the module record and hooks.
+ */
+#ifndef PORTAL_H
+#define PORTAL_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "apr_dbd.h"
+#include "mod_dbd.h"
+
+#include <jansson.h>
+
+#include "pt_core.h"
+#include "pt_buf.h"
+#include "pt_template.h"
+#include "pt_password.h"
+#include "pt_sql.h"
+
+extern module AP_MODULE_DECLARE_DATA portal_module;
+
+/* Log tags: PORTAL_LOGNO(0042) -> "PT0042: " (AH numbers are httpd's). */
+#define PORTAL_LOGNO(n) "PT" #n ": "
+
+#define PORTAL_HANDLER "portal"
+#define PORTAL_UNSET (-1)
+
+#define PORTAL_COOKIE_AUTO 2
+
+/* Per-server configuration.  Fields are PORTAL_UNSET / NULL until a
+ * directive sets them, so merge can tell unset from a default; the
+ * portal_conf_*() getters apply the defaults. */
+typedef struct portal_srv_t {
+    const char *data_dir;
+    const char *template_dir;
+    const char *sql_dir;
+    const char *site_name;
+    const char *static_url;
+    int session_idle;           /* seconds */
+    int session_max_age;        /* seconds */
+    int cookie_secure;          /* 0 off, 1 on, PORTAL_COOKIE_AUTO */
+    int form_max;               /* bytes */
+    int cleanup_interval;       /* seconds between session clean-ups */
+    pt_argon2_params_t argon2;  /* m_cost_kib == 0: unset */
+
+    /* filled in post_config */
+    const pt_tplset_t *templates;
+    apr_hash_t *sql;            /* dialect name -> pt_sql_t * */
+    const unsigned char *secret;    /* PORTAL_SECRET_BYTES */
+} portal_srv_t;
+
+#define PORTAL_SECRET_BYTES 32
+
+/* Per-directory configuration: where the portal is mounted. */
+typedef struct portal_dir_t {
+    const char *mount;          /* Location path, no trailing '/' */
+} portal_dir_t;
+
+/* Defaults (documented in docs/directives.md). */
+#define PORTAL_DEFAULT_DATA_DIR "/var/lib/mod_portal"
+#define PORTAL_DEFAULT_SITE_NAME "Portal"
+#define PORTAL_DEFAULT_STATIC_URL "/portal-static"
+#define PORTAL_DEFAULT_SESSION_IDLE (30 * 60)
+#define PORTAL_DEFAULT_SESSION_MAX_AGE (12 * 60 * 60)
+#define PORTAL_DEFAULT_FORM_MAX (64 * 1024)
+#define PORTAL_DEFAULT_CLEANUP_INTERVAL 300
+
+/* The signed-in user, as loaded with the session. */
+typedef struct portal_user_t {
+    apr_int64_t id;
+    const char *uuid;
+    const char *username;
+    const char *email;
+    const char *first_name;
+    const char *last_name;
+    const char *address;
+    const char *role;
+    apr_int64_t login_at;       /* this session's sign-in */
+    const char *login_ip;
+    apr_int64_t prev_login_at;  /* 0: none */
+    const char *prev_login_ip;
+} portal_user_t;
+
+/* Everything a handler needs, allocated from r->pool. */
+typedef struct portal_req_t {
+    request_rec *r;
+    const portal_srv_t *conf;
+    const char *mount;          /* "" at the root, else "/prefix" */
+    const char *path;           /* below the mount, starting with '/' */
+    int want_json;
+    pt_db_t *db;                /* NULL until portal_db_get() */
+    apr_table_t *query;         /* parsed query string */
+    apr_table_t *form;          /* parsed body, after portal_read_form() */
+
+    /* session state (portal_session.c) */
+    const char *session_token;  /* the cookie's token, when valid */
+    const char *session_hash;
+    portal_user_t *user;        /* NULL: not signed in */
+    int session_expired;        /* a session cookie named no live session */
+    const char *csrf_token;     /* for forms rendered by this request */
+} portal_req_t;
+
+/* ---- portal_config.c */
+void *portal_create_srv(apr_pool_t *p, server_rec *s);
+void *portal_merge_srv(apr_pool_t *p, void *basev, void *addv);
+void *portal_create_dir(apr_pool_t *p, char *dir);
+void *portal_merge_dir(apr_pool_t *p, void *basev, void *addv);
+const char *portal_conf_data_dir(const portal_srv_t *c);
+const char *portal_conf_template_dir(const portal_srv_t *c);
+const char *portal_conf_sql_dir(const portal_srv_t *c);
+const char *portal_conf_site_name(const portal_srv_t *c);
+const char *portal_conf_static_url(const portal_srv_t *c);
+int portal_conf_session_idle(const portal_srv_t *c);
+int portal_conf_session_max_age(const portal_srv_t *c);
+int portal_conf_cookie_secure(const portal_srv_t *c);
+int portal_conf_form_max(const portal_srv_t *c);
+int portal_conf_cleanup_interval(const portal_srv_t *c);
+pt_argon2_params_t portal_conf_argon2(const portal_srv_t *c);
+int portal_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                       apr_pool_t *ptemp, server_rec *s);
+
+/* ---- portal_cmds.c */
+extern const command_rec portal_cmds[];
+
+/* ---- portal_router.c */
+int portal_handler(request_rec *r);
+
+/* ---- portal_render.c */
+/* Tie a json_t's life to a pool (mod_md's way); returns j. */
+json_t *portal_pool_json(apr_pool_t *p, json_t *j);
+/* The template data every page gets (site, mount, user, csrf). */
+json_t *portal_page_data(portal_req_t *req, const char *title);
+/* Render template `name` with data (stolen) with the given status, or the
+ * data as JSON when the client asked for JSON.  Returns OK. */
+int portal_render(portal_req_t *req, int status, const char *name,
+                  json_t *data);
+/* JSON body with status. Returns OK. */
+int portal_json(portal_req_t *req, int status, json_t *data);
+/* 303 See Other to a path below the mount (path starts with '/'). */
+int portal_redirect(portal_req_t *req, const char *path);
+/* An error page in the site layout (or {"error", "message"} as JSON). */
+int portal_error(portal_req_t *req, int status, const char *message);
+/* Security headers every portal response carries. */
+void portal_security_headers(request_rec *r);
+/* "2026-11-23 20:15:02 UTC" */
+const char *portal_fmt_time(apr_pool_t *p, apr_int64_t secs);
+
+/* ---- portal_request.c */
+/* Read and parse an urlencoded body into req->form.  Returns OK, or an
+ * HTTP status (400, 413, 415) after which the caller answers with
+ * portal_error(). *msg gets the explanation. */
+int portal_read_form(portal_req_t *req, const char **msg);
+const char *portal_form_get(portal_req_t *req, const char *name);
+const char *portal_cookie_get(request_rec *r, const char *name);
+/* Set-Cookie with the portal's attributes; max_age < 0 omits Max-Age,
+ * 0 deletes the cookie. */
+void portal_cookie_set(portal_req_t *req, const char *name,
+                       const char *value, int max_age);
+/* Cookie names follow the scheme: __Host-/__Secure- prefixes on HTTPS. */
+const char *portal_cookie_name(portal_req_t *req, const char *base);
+int portal_is_secure(portal_req_t *req);
+
+/* ---- portal_db.c */
+/* The request's database connection (mod_dbd pool), with the schema up to
+ * date; NULL when the database cannot be reached (logged). */
+pt_db_t *portal_db_get(portal_req_t *req);
+/* A connection for background work: ap_dbd_open on pool; release it with
+ * portal_db_release(). */
+pt_db_t *portal_db_open(server_rec *s, apr_pool_t *pool);
+void portal_db_release(server_rec *s, pt_db_t *db);
+/* Bring the schema up to date once per process (thread-safe). */
+apr_status_t portal_db_ensure_schema(server_rec *s, pt_db_t *db);
+void portal_db_child_init(apr_pool_t *pchild, server_rec *s);
+/* Look up mod_dbd's optional functions; start-up fails without them. */
+int portal_db_post_config(server_rec *s);
+/* Log the database error of the last statement and answer 500/503. */
+int portal_db_fail(portal_req_t *req, const char *what);
+
+/* ---- portal_session.c */
+/* Load the session named by the cookie (if any) into req. */
+apr_status_t portal_session_load(portal_req_t *req);
+/* Start a new session for user_id (a new token; the old one is deleted). */
+apr_status_t portal_session_create(portal_req_t *req, apr_int64_t user_id);
+/* End the current session. */
+apr_status_t portal_session_destroy(portal_req_t *req);
+/* The CSRF token for forms in this response (session-bound when signed
+ * in, bound to a pre-session cookie otherwise: it sets that cookie). */
+const char *portal_csrf_token(portal_req_t *req);
+/* 1 when the request's csrf_token field is valid for it. */
+int portal_csrf_check(portal_req_t *req);
+
+/* ---- portal_auth.c */
+int portal_login_get(portal_req_t *req);
+int portal_login_post(portal_req_t *req);
+int portal_register_get(portal_req_t *req);
+int portal_register_post(portal_req_t *req);
+int portal_logout_post(portal_req_t *req);
+int portal_change_password_get(portal_req_t *req);
+int portal_change_password_post(portal_req_t *req);
+
+/* ---- portal_dashboard.c */
+int portal_dashboard_get(portal_req_t *req);
+
+/* ---- portal_jobs.c */
+int portal_jobs_post_config(apr_pool_t *pconf, server_rec *s);
+void portal_jobs_child_init(apr_pool_t *pchild, server_rec *s);
+
+#endif /* PORTAL_H */

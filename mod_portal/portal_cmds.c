@@ -1,0 +1,199 @@
+/*
+ * portal_cmds.c -- the Portal* directives.
+ *
+ * Each setter validates its value when the configuration is read, so a bad
+ * value stops httpd at start-up with a message naming the directive.  The
+ * reference for every directive is docs/directives.md; scripts/checksrc
+ * fails the build when the two disagree.
+ */
+#include "apr_strings.h"
+#include "apr_lib.h"
+
+#include "portal.h"
+
+APLOG_USE_MODULE(portal);
+
+static portal_srv_t *srv_conf(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config, &portal_module);
+}
+
+/* Parse a whole decimal number in [min, max]; NULL on success. */
+static const char *parse_int(cmd_parms *cmd, const char *arg, long min,
+                             long max, int *out)
+{
+    char *end;
+    apr_int64_t v;
+
+    if (!*arg || !apr_isdigit(*arg)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number",
+                            cmd->cmd->name, arg);
+    }
+    v = apr_strtoi64(arg, &end, 10);
+    if (*end || v < min || v > max) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is out of range (%ld to "
+                            "%ld)", cmd->cmd->name, arg, min, max);
+    }
+    *out = (int)v;
+    return NULL;
+}
+
+static const char *set_path(cmd_parms *cmd, void *dc, const char *arg)
+{
+    portal_srv_t *c = srv_conf(cmd);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+
+    if (!path || !*arg) {
+        return apr_psprintf(cmd->pool, "%s: invalid path '%s'",
+                            cmd->cmd->name, arg);
+    }
+    switch ((long)cmd->info) {
+    case 0:
+        c->data_dir = path;
+        break;
+    case 1:
+        c->template_dir = path;
+        break;
+    default:
+        c->sql_dir = path;
+        break;
+    }
+    return NULL;
+}
+
+static const char *set_site_name(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (!*arg || strlen(arg) > 100) {
+        return "PortalSiteName: give a name of 1 to 100 characters";
+    }
+    srv_conf(cmd)->site_name = arg;
+    return NULL;
+}
+
+static const char *set_static_url(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_size_t n = strlen(arg);
+
+    if (arg[0] != '/' || strpbrk(arg, "\"'<> ?#")) {
+        return apr_psprintf(cmd->pool, "PortalStaticURL: '%s' must be a URL "
+                            "path starting with '/'", arg);
+    }
+    while (n > 1 && arg[n - 1] == '/') {
+        n--;
+    }
+    srv_conf(cmd)->static_url = apr_pstrmemdup(cmd->pool, arg, n);
+    return NULL;
+}
+
+static const char *set_seconds(cmd_parms *cmd, void *dc, const char *arg)
+{
+    portal_srv_t *c = srv_conf(cmd);
+
+    switch ((long)cmd->info) {
+    case 0:
+        return parse_int(cmd, arg, 60, 30L * 86400, &c->session_idle);
+    case 1:
+        return parse_int(cmd, arg, 60, 366L * 86400, &c->session_max_age);
+    default:
+        return parse_int(cmd, arg, 1, 86400, &c->cleanup_interval);
+    }
+}
+
+static const char *set_form_max(cmd_parms *cmd, void *dc, const char *arg)
+{
+    return parse_int(cmd, arg, 1024, 16L * 1024 * 1024,
+                     &srv_conf(cmd)->form_max);
+}
+
+static const char *set_cookie_secure(cmd_parms *cmd, void *dc,
+                                     const char *arg)
+{
+    portal_srv_t *c = srv_conf(cmd);
+
+    if (!strcasecmp(arg, "on")) {
+        c->cookie_secure = 1;
+    }
+    else if (!strcasecmp(arg, "off")) {
+        c->cookie_secure = 0;
+    }
+    else if (!strcasecmp(arg, "auto")) {
+        c->cookie_secure = PORTAL_COOKIE_AUTO;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "PortalCookieSecure: '%s' is not "
+                            "On, Off or Auto", arg);
+    }
+    return NULL;
+}
+
+/* PortalArgon2 m=KIB t=PASSES p=LANES (any subset; others default) */
+static const char *set_argon2(cmd_parms *cmd, void *dc, int argc,
+                              char *const argv[])
+{
+    pt_argon2_params_t a = { PT_ARGON2_DEFAULT_M, PT_ARGON2_DEFAULT_T,
+                             PT_ARGON2_DEFAULT_P };
+    int i, v;
+    const char *err;
+
+    if (argc < 1) {
+        return "PortalArgon2 takes m=KIB, t=PASSES and/or p=LANES";
+    }
+    for (i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+
+        if (strlen(arg) < 3 || arg[1] != '=') {
+            return apr_psprintf(cmd->pool, "PortalArgon2: '%s' is not "
+                                "m=KIB, t=PASSES or p=LANES", arg);
+        }
+        switch (arg[0]) {
+        case 'm':
+            err = parse_int(cmd, arg + 2, 8192, 4 * 1024 * 1024, &v);
+            a.m_cost_kib = (unsigned)v;
+            break;
+        case 't':
+            err = parse_int(cmd, arg + 2, 1, 100, &v);
+            a.t_cost = (unsigned)v;
+            break;
+        case 'p':
+            err = parse_int(cmd, arg + 2, 1, 64, &v);
+            a.parallelism = (unsigned)v;
+            break;
+        default:
+            err = apr_psprintf(cmd->pool, "PortalArgon2: unknown parameter "
+                               "'%s'", arg);
+            break;
+        }
+        if (err) {
+            return err;
+        }
+    }
+    srv_conf(cmd)->argon2 = a;
+    return NULL;
+}
+
+const command_rec portal_cmds[] = {
+    AP_INIT_TAKE1("PortalDataDir", set_path, (void *)0, RSRC_CONF,
+                  "Folder for the portal's keys and files "
+                  "(default " PORTAL_DEFAULT_DATA_DIR ")"),
+    AP_INIT_TAKE1("PortalTemplateDir", set_path, (void *)1, RSRC_CONF,
+                  "Folder of the page templates"),
+    AP_INIT_TAKE1("PortalSQLDir", set_path, (void *)2, RSRC_CONF,
+                  "Folder of the SQL migrations and queries"),
+    AP_INIT_TAKE1("PortalSiteName", set_site_name, NULL, RSRC_CONF,
+                  "Name shown in page titles and the header"),
+    AP_INIT_TAKE1("PortalStaticURL", set_static_url, NULL, RSRC_CONF,
+                  "URL path where httpd serves the portal's CSS and icons"),
+    AP_INIT_TAKE1("PortalSessionIdleTimeout", set_seconds, (void *)0,
+                  RSRC_CONF, "Seconds of inactivity that end a session"),
+    AP_INIT_TAKE1("PortalSessionMaxAge", set_seconds, (void *)1, RSRC_CONF,
+                  "Seconds after sign-in that end a session in any case"),
+    AP_INIT_TAKE1("PortalSessionCleanupInterval", set_seconds, (void *)2,
+                  RSRC_CONF, "Seconds between purges of expired sessions"),
+    AP_INIT_TAKE1("PortalFormMaxSize", set_form_max, NULL, RSRC_CONF,
+                  "Largest form body accepted, in bytes"),
+    AP_INIT_TAKE1("PortalCookieSecure", set_cookie_secure, NULL, RSRC_CONF,
+                  "On, Off or Auto (Secure cookies on HTTPS)"),
+    AP_INIT_TAKE_ARGV("PortalArgon2", set_argon2, NULL, RSRC_CONF,
+                      "Argon2id cost for new password hashes: m=KIB t=N p=N"),
+    { NULL }
+};

@@ -1,0 +1,305 @@
+/*
+ * portal_config.c -- configuration records, their merge, and start-up.
+ *
+ * Every field starts unset so that a virtual host inherits what it does
+ * not set (as in mod_dbd's merge); the getters apply the documented
+ * defaults.  post_config loads what requests only read afterwards: the
+ * templates (a parse error stops start-up with file:line), the SQL of both
+ * dialects, and the secret key from the data folder (created on first
+ * start).
+ */
+#include "apr_strings.h"
+#include "apr_file_info.h"
+#include "http_main.h"
+#include "unixd.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "portal.h"
+#include "pt_keys.h"
+
+APLOG_USE_MODULE(portal);
+
+void *portal_create_srv(apr_pool_t *p, server_rec *s)
+{
+    portal_srv_t *c = apr_pcalloc(p, sizeof(*c));
+
+    c->session_idle = PORTAL_UNSET;
+    c->session_max_age = PORTAL_UNSET;
+    c->cookie_secure = PORTAL_UNSET;
+    c->form_max = PORTAL_UNSET;
+    c->cleanup_interval = PORTAL_UNSET;
+    return c;
+}
+
+#define MERGE_PTR(f) c->f = add->f ? add->f : base->f
+#define MERGE_INT(f) c->f = (add->f != PORTAL_UNSET) ? add->f : base->f
+
+void *portal_merge_srv(apr_pool_t *p, void *basev, void *addv)
+{
+    const portal_srv_t *base = basev, *add = addv;
+    portal_srv_t *c = apr_pcalloc(p, sizeof(*c));
+
+    MERGE_PTR(data_dir);
+    MERGE_PTR(template_dir);
+    MERGE_PTR(sql_dir);
+    MERGE_PTR(site_name);
+    MERGE_PTR(static_url);
+    MERGE_INT(session_idle);
+    MERGE_INT(session_max_age);
+    MERGE_INT(cookie_secure);
+    MERGE_INT(form_max);
+    MERGE_INT(cleanup_interval);
+    c->argon2 = add->argon2.m_cost_kib ? add->argon2 : base->argon2;
+    return c;
+}
+
+void *portal_create_dir(apr_pool_t *p, char *dir)
+{
+    portal_dir_t *d = apr_pcalloc(p, sizeof(*d));
+
+    if (dir) {
+        apr_size_t n = strlen(dir);
+
+        while (n > 0 && dir[n - 1] == '/') {
+            n--;
+        }
+        d->mount = apr_pstrmemdup(p, dir, n);
+    }
+    return d;
+}
+
+void *portal_merge_dir(apr_pool_t *p, void *basev, void *addv)
+{
+    const portal_dir_t *base = basev, *add = addv;
+    portal_dir_t *d = apr_pcalloc(p, sizeof(*d));
+
+    d->mount = add->mount ? add->mount : base->mount;
+    return d;
+}
+
+const char *portal_conf_data_dir(const portal_srv_t *c)
+{
+    return c->data_dir ? c->data_dir : PORTAL_DEFAULT_DATA_DIR;
+}
+
+const char *portal_conf_template_dir(const portal_srv_t *c)
+{
+    return c->template_dir ? c->template_dir : PORTAL_SHAREDIR "/templates";
+}
+
+const char *portal_conf_sql_dir(const portal_srv_t *c)
+{
+    return c->sql_dir ? c->sql_dir : PORTAL_SHAREDIR "/sql";
+}
+
+const char *portal_conf_site_name(const portal_srv_t *c)
+{
+    return c->site_name ? c->site_name : PORTAL_DEFAULT_SITE_NAME;
+}
+
+const char *portal_conf_static_url(const portal_srv_t *c)
+{
+    return c->static_url ? c->static_url : PORTAL_DEFAULT_STATIC_URL;
+}
+
+int portal_conf_session_idle(const portal_srv_t *c)
+{
+    return c->session_idle != PORTAL_UNSET ? c->session_idle
+                                           : PORTAL_DEFAULT_SESSION_IDLE;
+}
+
+int portal_conf_session_max_age(const portal_srv_t *c)
+{
+    return c->session_max_age != PORTAL_UNSET
+               ? c->session_max_age : PORTAL_DEFAULT_SESSION_MAX_AGE;
+}
+
+int portal_conf_cookie_secure(const portal_srv_t *c)
+{
+    return c->cookie_secure != PORTAL_UNSET ? c->cookie_secure
+                                            : PORTAL_COOKIE_AUTO;
+}
+
+int portal_conf_form_max(const portal_srv_t *c)
+{
+    return c->form_max != PORTAL_UNSET ? c->form_max
+                                       : PORTAL_DEFAULT_FORM_MAX;
+}
+
+int portal_conf_cleanup_interval(const portal_srv_t *c)
+{
+    return c->cleanup_interval != PORTAL_UNSET
+               ? c->cleanup_interval : PORTAL_DEFAULT_CLEANUP_INTERVAL;
+}
+
+pt_argon2_params_t portal_conf_argon2(const portal_srv_t *c)
+{
+    pt_argon2_params_t d = { PT_ARGON2_DEFAULT_M, PT_ARGON2_DEFAULT_T,
+                             PT_ARGON2_DEFAULT_P };
+
+    return c->argon2.m_cost_kib ? c->argon2 : d;
+}
+
+/* ------------------------------------------------------------ start-up */
+
+#define DIR_0700 (APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE)
+#define DIR_0750 (DIR_0700 | APR_FPROT_GREAD | APR_FPROT_GEXECUTE)
+
+/* Create dir (mode 0750) when missing; when we run as root and made it,
+ * hand it to the worker user so that children can write the SQLite
+ * database there. */
+static apr_status_t ensure_dir(apr_pool_t *p, server_rec *s, const char *dir,
+                               apr_fileperms_t perms, int for_workers)
+{
+    apr_finfo_t fi;
+    apr_status_t rv;
+
+    if (apr_stat(&fi, dir, APR_FINFO_TYPE, p) == APR_SUCCESS) {
+        if (fi.filetype != APR_DIR) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0001)
+                         "%s exists and is not a directory", dir);
+            return APR_ENOTDIR;
+        }
+        return APR_SUCCESS;
+    }
+    rv = apr_dir_make_recursive(dir, perms, p);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PORTAL_LOGNO(0002)
+                     "cannot create %s", dir);
+        return rv;
+    }
+    apr_file_perms_set(dir, perms);
+    if (for_workers && geteuid() == 0
+        && chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id)) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, APR_FROM_OS_ERROR(errno), s,
+                     PORTAL_LOGNO(0003) "cannot give %s to the worker user",
+                     dir);
+    }
+    return APR_SUCCESS;
+}
+
+/* Templates and SQL are shared between servers that name the same
+ * folders: this cache (in pconf) parses each folder once per start. */
+typedef struct load_cache_t {
+    apr_hash_t *templates;      /* dir -> pt_tplset_t */
+    apr_hash_t *sql;            /* dir -> apr_hash_t dialect -> pt_sql_t */
+    apr_hash_t *secrets;        /* data dir -> key bytes */
+} load_cache_t;
+
+static apr_status_t load_templates(apr_pool_t *pconf, server_rec *s,
+                                   load_cache_t *cache, portal_srv_t *c)
+{
+    const char *dir = portal_conf_template_dir(c);
+    pt_tplset_t *set = apr_hash_get(cache->templates, dir,
+                                    APR_HASH_KEY_STRING);
+    pt_err_t err = { 0 };
+
+    if (!set) {
+        set = pt_tplset_make(pconf);
+        if (pt_tplset_load_dir(set, dir, ".html", &err) != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0004)
+                         "template error: %s (PortalTemplateDir %s)",
+                         pt_err_str(&err, pconf), dir);
+            return APR_EGENERAL;
+        }
+        apr_hash_set(cache->templates, dir, APR_HASH_KEY_STRING, set);
+    }
+    c->templates = set;
+    return APR_SUCCESS;
+}
+
+static apr_status_t load_sql(apr_pool_t *pconf, server_rec *s,
+                             load_cache_t *cache, portal_srv_t *c)
+{
+    static const char *const dialects[] = { "sqlite", "pgsql" };
+    const char *dir = portal_conf_sql_dir(c);
+    apr_hash_t *by = apr_hash_get(cache->sql, dir, APR_HASH_KEY_STRING);
+    unsigned i;
+
+    if (!by) {
+        by = apr_hash_make(pconf);
+        for (i = 0; i < sizeof(dialects) / sizeof(dialects[0]); i++) {
+            pt_sql_t *sql;
+            pt_err_t err = { 0 };
+
+            if (pt_sql_load(pconf, dir, dialects[i], &sql, &err)
+                != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0005)
+                             "SQL error: %s (PortalSQLDir %s)",
+                             pt_err_str(&err, pconf), dir);
+                return APR_EGENERAL;
+            }
+            apr_hash_set(by, dialects[i], APR_HASH_KEY_STRING, sql);
+        }
+        apr_hash_set(cache->sql, dir, APR_HASH_KEY_STRING, by);
+    }
+    c->sql = by;
+    return APR_SUCCESS;
+}
+
+static apr_status_t load_secret(apr_pool_t *pconf, server_rec *s,
+                                load_cache_t *cache, portal_srv_t *c)
+{
+    const char *data = portal_conf_data_dir(c);
+    const unsigned char *secret = apr_hash_get(cache->secrets, data,
+                                               APR_HASH_KEY_STRING);
+    const char *keys = apr_pstrcat(pconf, data, "/keys", NULL);
+    unsigned char *key;
+    int created;
+    pt_err_t err = { 0 };
+    apr_status_t rv;
+
+    if (!secret) {
+        rv = ensure_dir(pconf, s, data, DIR_0750, 1);
+        if (rv == APR_SUCCESS) {
+            rv = ensure_dir(pconf, s, keys, DIR_0700, 0);
+        }
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        rv = pt_key_load_or_create(pconf,
+                                   apr_pstrcat(pconf, keys, "/secret.key",
+                                               NULL),
+                                   PORTAL_SECRET_BYTES, &key, &created, &err);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PORTAL_LOGNO(0006)
+                         "secret key: %s", pt_err_str(&err, pconf));
+            return rv;
+        }
+        if (created) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, PORTAL_LOGNO(0007)
+                         "created a new secret key in %s", keys);
+        }
+        secret = key;
+        apr_hash_set(cache->secrets, data, APR_HASH_KEY_STRING, secret);
+    }
+    c->secret = secret;
+    return APR_SUCCESS;
+}
+
+int portal_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                       apr_pool_t *ptemp, server_rec *s)
+{
+    load_cache_t cache;
+    server_rec *vs;
+
+    if (portal_db_post_config(s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    cache.templates = apr_hash_make(ptemp);
+    cache.sql = apr_hash_make(ptemp);
+    cache.secrets = apr_hash_make(ptemp);
+    for (vs = s; vs; vs = vs->next) {
+        portal_srv_t *c = ap_get_module_config(vs->module_config,
+                                               &portal_module);
+
+        if (load_templates(pconf, vs, &cache, c) != APR_SUCCESS
+            || load_sql(pconf, vs, &cache, c) != APR_SUCCESS
+            || load_secret(pconf, vs, &cache, c) != APR_SUCCESS) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return portal_jobs_post_config(pconf, s);
+}

@@ -1,0 +1,163 @@
+/*
+ * portal_router.c -- the content handler: method + path -> handler.
+ *
+ * The path is taken below the mount point (the <Location> that set
+ * `SetHandler portal`), so the same routes serve "/" and "/portal".
+ * Unknown paths get 404, known paths with another method 405 and Allow.
+ * Routes marked AUTH need a signed-in user: the router checks that once,
+ * before the handler runs.
+ */
+#include "apr_strings.h"
+
+#include "portal.h"
+#include "pt_form.h"
+
+APLOG_USE_MODULE(portal);
+
+typedef int (*route_fn)(portal_req_t *req);
+
+#define ROUTE_AUTH 1            /* needs a signed-in user */
+
+typedef struct route_t {
+    const char *path;
+    int method;                 /* M_GET (also serves HEAD) or M_POST */
+    route_fn fn;
+    int flags;
+} route_t;
+
+static int logout_get(portal_req_t *req);
+
+static const route_t routes[] = {
+    { "/", M_GET, portal_login_get, 0 },
+    { "/", M_POST, portal_login_post, 0 },
+    { "/login", M_GET, portal_login_get, 0 },
+    { "/login", M_POST, portal_login_post, 0 },
+    { "/register", M_GET, portal_register_get, 0 },
+    { "/register", M_POST, portal_register_post, 0 },
+    { "/dashboard", M_GET, portal_dashboard_get, ROUTE_AUTH },
+    { "/logout", M_GET, logout_get, 0 },
+    { "/logout", M_POST, portal_logout_post, 0 },
+    { "/change_password", M_GET, portal_change_password_get, ROUTE_AUTH },
+    { "/change_password", M_POST, portal_change_password_post, ROUTE_AUTH },
+    { NULL, 0, NULL, 0 }
+};
+
+/* GET /logout: a page with the sign-out button (signing out is a POST
+ * with a CSRF token, so a link or an image cannot do it). */
+static int logout_get(portal_req_t *req)
+{
+    if (!req->user) {
+        return portal_redirect(req, "/login");
+    }
+    return portal_render(req, HTTP_OK, "logout",
+                         portal_page_data(req, "Sign out"));
+}
+
+static int wants_json(request_rec *r)
+{
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+
+    return accept && ap_strcasestr(accept, "application/json")
+           && !ap_strcasestr(accept, "text/html");
+}
+
+static int not_signed_in(portal_req_t *req)
+{
+    if (req->want_json) {
+        apr_table_setn(req->r->err_headers_out, "WWW-Authenticate",
+                       "Cookie realm=\"portal\"");
+        return portal_error(req, HTTP_UNAUTHORIZED,
+                            "Sign in to see this page.");
+    }
+    return portal_redirect(req, req->session_expired ? "/login?expired=1"
+                                                     : "/login");
+}
+
+static int dispatch(portal_req_t *req)
+{
+    request_rec *r = req->r;
+    const route_t *rt;
+    const char *allow = NULL;
+    int method = r->method_number;
+
+    for (rt = routes; rt->path; rt++) {
+        if (strcmp(rt->path, req->path)) {
+            continue;
+        }
+        if (rt->method == method) {
+            if ((rt->flags & ROUTE_AUTH) && !req->user) {
+                return not_signed_in(req);
+            }
+            return rt->fn(req);
+        }
+        allow = allow ? apr_pstrcat(r->pool, allow, ", ",
+                                    rt->method == M_GET ? "GET, HEAD"
+                                                        : "POST", NULL)
+                      : (rt->method == M_GET ? "GET, HEAD" : "POST");
+    }
+    if (allow) {
+        apr_table_setn(r->err_headers_out, "Allow", allow);
+        return portal_error(req, HTTP_METHOD_NOT_ALLOWED,
+                            apr_psprintf(r->pool, "%s is not allowed here.",
+                                         r->method));
+    }
+    return portal_error(req, HTTP_NOT_FOUND,
+                        "There is no page at this address.");
+}
+
+int portal_handler(request_rec *r)
+{
+    const portal_dir_t *dir;
+    portal_req_t *req;
+    const char *mount;
+    apr_size_t n;
+
+    if (!r->handler || strcmp(r->handler, PORTAL_HANDLER)) {
+        return DECLINED;
+    }
+    dir = ap_get_module_config(r->per_dir_config, &portal_module);
+    req = apr_pcalloc(r->pool, sizeof(*req));
+    req->r = r;
+    req->conf = ap_get_module_config(r->server->module_config,
+                                     &portal_module);
+    mount = dir->mount ? dir->mount : "";
+    req->mount = mount;
+    req->want_json = wants_json(r);
+    portal_security_headers(r);
+
+    n = strlen(mount);
+    if (strncmp(r->uri, mount, n)) {
+        /* a <LocationMatch> or an alias mapped us elsewhere */
+        req->mount = "";
+        n = 0;
+    }
+    req->path = r->uri + n;
+    if (!*req->path) {
+        req->path = "/";
+    }
+    else if (*req->path != '/') {
+        return portal_error(req, HTTP_NOT_FOUND,
+                            "There is no page at this address.");
+    }
+
+    if (r->args && *r->args) {
+        pt_err_t err = { 0 };
+
+        if (pt_form_parse(r->pool, r->args, strlen(r->args), &req->query,
+                          &err) != APR_SUCCESS) {
+            return portal_error(req, HTTP_BAD_REQUEST, apr_pstrcat(
+                                r->pool, "Malformed query string: ",
+                                err.what, NULL));
+        }
+    }
+    else {
+        req->query = apr_table_make(r->pool, 1);
+    }
+
+    if (portal_session_load(req) != APR_SUCCESS) {
+        return portal_error(req, HTTP_SERVICE_UNAVAILABLE,
+                            "The portal's database is not available right "
+                            "now. Please try again in a moment.");
+    }
+    return dispatch(req);
+}

@@ -1,0 +1,61 @@
+#!/bin/sh
+# apache-test.sh -- one run of the Apache::Test suite (t/*.t).
+#   scripts/apache-test.sh --db sqlite|pgsql [--mpm event|prefork]
+#                          [--build DIR] [--asan] [--pg-port N] [TESTS...]
+# SQLite runs on a fresh database in a temporary data folder; PostgreSQL on
+# a fresh database in the cluster scripts/pg.sh started on --pg-port.
+# --asan runs httpd with the sanitizer build preloaded and fails on any
+# report in the error log.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+db=sqlite mpm=event build="$top/build" asan=no pgport=55432
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --db) db=$2; shift 2 ;;
+        --mpm) mpm=$2; shift 2 ;;
+        --build) build=$2; shift 2 ;;
+        --asan) asan=yes; shift ;;
+        --pg-port) pgport=$2; shift 2 ;;
+        *) break ;;
+    esac
+done
+port=${PORTAL_TEST_PORT:-8529}
+data=$(mktemp -d /tmp/portal-test.XXXXXX)
+chmod 755 "$data"
+[ "$(id -u)" = 0 ] && chown nobody:nogroup "$data"
+trap 'rm -rf "$data"' EXIT
+
+export PORTAL_MODULE="$build/.libs/mod_portal.so"
+export PORTAL_DATA_DIR="$data"
+export PORTAL_DB="$db"
+if [ "$db" = pgsql ]; then
+    "$top/scripts/pg.sh" reset "" "$pgport"
+    export PORTAL_DBD_DRIVER=pgsql
+    export PORTAL_DBD_PARAMS="host=127.0.0.1 port=$pgport dbname=portal_test user=portal"
+    export PORTAL_PG_DSN="host=127.0.0.1;port=$pgport;dbname=portal_test"
+else
+    export PORTAL_DBD_DRIVER=sqlite3
+    export PORTAL_DBD_PARAMS="$data/portal.db"
+fi
+
+httpd=/usr/sbin/apache2
+if [ "$asan" = yes ]; then
+    httpd="$top/scripts/asan-httpd"
+fi
+
+cd "$top"
+perl t/TEST.PL -clean >/dev/null 2>&1 || true
+rc=0
+perl t/TEST.PL -httpd "$httpd" -apxs "$(command -v apxs)" \
+    -httpd_conf "$top/t/conf/modules-$mpm.conf" -port "$port" \
+    -startup_timeout 60 "$@" || rc=$?
+if [ "$asan" = yes ] && grep -E 'AddressSanitizer|runtime error:|LeakSanitizer' t/logs/error_log >/dev/null 2>&1; then
+    echo "apache-test.sh: sanitizer reports in t/logs/error_log:"
+    grep -E -A30 'AddressSanitizer|runtime error:' t/logs/error_log | head -80
+    rc=1
+fi
+if [ $rc != 0 ] && [ -f t/logs/error_log ]; then
+    echo "---- last lines of t/logs/error_log"
+    grep -v ' \[dbd:\| \[core:trace\| \[http:trace' t/logs/error_log | tail -n 40
+fi
+exit $rc

@@ -1,0 +1,4 @@
+-- name: a
+SELECT ';' "x;" -- c;
+;;
+-- name:
