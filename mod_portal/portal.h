@@ -62,9 +62,12 @@ typedef struct portal_srv_t {
 
 #define PORTAL_SECRET_BYTES 32
 
-/* Per-directory configuration: where the portal is mounted. */
+/* Per-directory configuration.  The mount point is normally the path of
+ * the <Location> that says `SetHandler portal` (core's merged section
+ * path); PortalMount sets it where that is not so (a nested <Location>
+ * below the portal, a <LocationMatch>). */
 typedef struct portal_dir_t {
-    const char *mount;          /* Location path, no trailing '/' */
+    const char *mount;          /* PortalMount, no trailing '/'; or NULL */
 } portal_dir_t;
 
 /* Defaults (documented in docs/directives.md). */

@@ -24,10 +24,12 @@ static const char *i64(apr_pool_t *p, apr_int64_t v)
     return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
 }
 
-/* A form field with surrounding white space removed ("" when absent). */
+/* A form field with surrounding white space removed and the CRLF line
+ * ends browsers send for a textarea made LF ("" when absent). */
 static const char *field(portal_req_t *req, const char *name)
 {
     const char *v = portal_form_get(req, name);
+    char *out, *o;
     apr_size_t n;
 
     if (!v) {
@@ -40,7 +42,14 @@ static const char *field(portal_req_t *req, const char *name)
     while (n > 0 && apr_isspace(v[n - 1])) {
         n--;
     }
-    return apr_pstrmemdup(req->r->pool, v, n);
+    out = o = apr_palloc(req->r->pool, n + 1);
+    for (; n > 0; v++, n--) {
+        if (!(v[0] == '\r' && n > 1 && v[1] == '\n')) {
+            *o++ = *v;
+        }
+    }
+    *o = '\0';
+    return out;
 }
 
 /* A password field exactly as typed. */
@@ -51,27 +60,30 @@ static const char *secret_field(portal_req_t *req, const char *name)
     return v ? v : "";
 }
 
-/* Read the body and check CSRF.  Returns OK, or the response already
- * produced (an error page, or the form again via rerender). */
+/* Read the body and check its CSRF token.  Returns 1 when the handler may
+ * go on; otherwise 0, with the response (an error page, or the form again
+ * via rerender) already produced and *rc what the handler must return. */
 static int read_checked(portal_req_t *req, int (*rerender)(portal_req_t *,
-                        int, const char *))
+                        int, const char *), int *rc)
 {
     const char *msg;
-    int rc = portal_read_form(req, &msg);
+    int status = portal_read_form(req, &msg);
 
-    if (rc != OK) {
-        return portal_error(req, rc, msg);
+    if (status != OK) {
+        *rc = portal_error(req, status, msg);
+        return 0;
     }
     if (!portal_csrf_check(req)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, PORTAL_LOGNO(0401)
                       "rejected a POST to %s without a valid CSRF token",
                       req->path);
         req->form = apr_table_make(req->r->pool, 1);
-        return rerender(req, HTTP_FORBIDDEN,
-                        "This form has expired or did not come from this "
-                        "site, so nothing was changed. Please try again.");
+        *rc = rerender(req, HTTP_FORBIDDEN,
+                       "This form has expired or did not come from this "
+                       "site, so nothing was changed. Please try again.");
+        return 0;
     }
-    return OK;
+    return 1;
 }
 
 /* ------------------------------------------------------------ sign-in */
@@ -122,8 +134,7 @@ int portal_login_post(portal_req_t *req)
     if (req->user) {
         return portal_redirect(req, "/dashboard");
     }
-    rc = read_checked(req, login_page);
-    if (rc != OK) {
+    if (!read_checked(req, login_page, &rc)) {
         return rc;
     }
     login = field(req, "username");
@@ -244,8 +255,7 @@ int portal_register_post(portal_req_t *req)
     pt_db_t *db;
     int rc;
 
-    rc = read_checked(req, register_page);
-    if (rc != OK) {
+    if (!read_checked(req, register_page, &rc)) {
         return rc;
     }
     username = field(req, "username");
@@ -343,8 +353,7 @@ int portal_logout_post(portal_req_t *req)
         return portal_redirect(req, req->session_expired ? "/login?expired=1"
                                                          : "/login");
     }
-    rc = read_checked(req, logout_page);
-    if (rc != OK) {
+    if (!read_checked(req, logout_page, &rc)) {
         return rc;
     }
     if (portal_session_destroy(req) != APR_SUCCESS) {
@@ -389,8 +398,7 @@ int portal_change_password_post(portal_req_t *req)
     pt_db_t *db;
     int rc, match = 0;
 
-    rc = read_checked(req, password_page);
-    if (rc != OK) {
+    if (!read_checked(req, password_page, &rc)) {
         return rc;
     }
     cur = secret_field(req, "current_password");

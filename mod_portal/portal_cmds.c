@@ -171,7 +171,26 @@ static const char *set_argon2(cmd_parms *cmd, void *dc, int argc,
     return NULL;
 }
 
+static const char *set_mount(cmd_parms *cmd, void *dc, const char *arg)
+{
+    portal_dir_t *d = dc;
+    apr_size_t n = strlen(arg);
+
+    if (arg[0] != '/' || strpbrk(arg, "\"'<> ?#%")) {
+        return apr_psprintf(cmd->pool, "PortalMount: '%s' must be a URL "
+                            "path starting with '/'", arg);
+    }
+    while (n > 0 && arg[n - 1] == '/') {
+        n--;
+    }
+    d->mount = apr_pstrmemdup(cmd->pool, arg, n);
+    return NULL;
+}
+
 const command_rec portal_cmds[] = {
+    AP_INIT_TAKE1("PortalMount", set_mount, NULL, ACCESS_CONF,
+                  "URL path where the portal is mounted (default: the "
+                  "<Location> that sets SetHandler portal)"),
     AP_INIT_TAKE1("PortalDataDir", set_path, (void *)0, RSRC_CONF,
                   "Folder for the portal's keys and files "
                   "(default " PORTAL_DEFAULT_DATA_DIR ")"),

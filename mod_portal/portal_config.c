@@ -57,17 +57,7 @@ void *portal_merge_srv(apr_pool_t *p, void *basev, void *addv)
 
 void *portal_create_dir(apr_pool_t *p, char *dir)
 {
-    portal_dir_t *d = apr_pcalloc(p, sizeof(*d));
-
-    if (dir) {
-        apr_size_t n = strlen(dir);
-
-        while (n > 0 && dir[n - 1] == '/') {
-            n--;
-        }
-        d->mount = apr_pstrmemdup(p, dir, n);
-    }
-    return d;
+    return apr_pcalloc(p, sizeof(portal_dir_t));
 }
 
 void *portal_merge_dir(apr_pool_t *p, void *basev, void *addv)

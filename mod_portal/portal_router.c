@@ -8,6 +8,7 @@
  * before the handler runs.
  */
 #include "apr_strings.h"
+#include "http_core.h"
 
 #include "portal.h"
 #include "pt_form.h"
@@ -105,6 +106,25 @@ static int dispatch(portal_req_t *req)
                         "There is no page at this address.");
 }
 
+/* The path of the most specific section that applied to r (core merges
+ * `d` from the innermost one): the <Location> of `SetHandler portal`,
+ * without its trailing '/'.  "" when it is a regex or not a URL path. */
+static const char *section_path(request_rec *r)
+{
+    core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
+    apr_size_t n;
+
+    if (!core || !core->d || core->r || core->d_is_fnmatch
+        || core->d[0] != '/') {
+        return "";
+    }
+    n = strlen(core->d);
+    while (n > 0 && core->d[n - 1] == '/') {
+        n--;
+    }
+    return apr_pstrmemdup(r->pool, core->d, n);
+}
+
 int portal_handler(request_rec *r)
 {
     const portal_dir_t *dir;
@@ -120,7 +140,7 @@ int portal_handler(request_rec *r)
     req->r = r;
     req->conf = ap_get_module_config(r->server->module_config,
                                      &portal_module);
-    mount = dir->mount ? dir->mount : "";
+    mount = dir->mount ? dir->mount : section_path(r);
     req->mount = mount;
     req->want_json = wants_json(r);
     portal_security_headers(r);
