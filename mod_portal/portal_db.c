@@ -16,10 +16,13 @@
 #include "apr_atomic.h"
 #include "apr_thread_mutex.h"
 #include "apr_optional.h"
+#include "apr_time.h"
 
 #include "portal.h"
 
 APLOG_USE_MODULE(portal);
+
+#define MIGRATE_ATTEMPTS 5
 
 /* Per process: set in child_init, read by request threads. */
 static struct {
@@ -86,7 +89,18 @@ apr_status_t portal_db_ensure_schema(server_rec *s, pt_db_t *db)
         apr_thread_mutex_lock(child.mutex);
     }
     if (!apr_atomic_read32(&child.schema_ready)) {
-        rv = pt_db_migrate(db, &applied, &version, &err);
+        int attempt;
+
+        /* Another process may be migrating right now: SQLite then fails
+         * with "schema has changed" once the lock is ours.  A retry finds
+         * the work done. */
+        for (attempt = 0; attempt < MIGRATE_ATTEMPTS; attempt++) {
+            rv = pt_db_migrate(db, &applied, &version, &err);
+            if (rv == APR_SUCCESS) {
+                break;
+            }
+            apr_sleep(apr_time_from_msec(100 * (attempt + 1)));
+        }
         if (rv == APR_SUCCESS) {
             apr_atomic_set32(&child.schema_ready, 1);
             if (applied) {

@@ -23,7 +23,7 @@ start)
 reset)
     port=$3
     as_pg "$bin/psql" -q -h 127.0.0.1 -p "$port" -U postgres \
-        -c "DROP DATABASE IF EXISTS portal_test" -c "CREATE DATABASE portal_test OWNER portal" >/dev/null
+        -c "DROP DATABASE IF EXISTS portal_test WITH (FORCE)" -c "CREATE DATABASE portal_test OWNER portal" >/dev/null
     ;;
 stop)
     [ -d "$dir/data" ] && as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true

@@ -387,7 +387,8 @@ apr_status_t pt_db_select(pt_db_t *db, const char *label,
             row->vals[i] = val ? apr_pstrdup(db->pool, val) : NULL;
         }
         APR_ARRAY_PUSH(out, pt_row_t *) = row;
-        drow = NULL;
+        /* drow stays: the drivers advance it (a NULL row restarts the
+         * pgsql driver at the first row) */
     }
     *rows = out;
     return APR_SUCCESS;
