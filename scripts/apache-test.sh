@@ -13,7 +13,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --db) db=$2; shift 2 ;;
         --mpm) mpm=$2; shift 2 ;;
-        --build) build=$2; shift 2 ;;
+        --build) build=$(cd "$2" && pwd); shift 2 ;;
         --asan) asan=yes; shift ;;
         --pg-port) pgport=$2; shift 2 ;;
         *) break ;;

@@ -133,9 +133,9 @@ before(async () => {
 after(async () => {
     await browser?.close();
     const lines = outcomes.map(([status, name]) => `${status.padEnd(4)}  ${name}`);
-    const failed = outcomes.filter(([s]) => s === 'FAIL').length;
-    lines.push('', `${outcomes.length} tests, ${outcomes.length - failed} passed or skipped, `
-               + `${failed} failed; portal ${BASE}; ${shot} screenshots`);
+    const count = (status) => outcomes.filter(([s]) => s === status).length;
+    lines.push('', `${outcomes.length} tests: ${count('pass')} passed, ${count('FAIL')} failed, `
+               + `${count('skip')} skipped; portal ${BASE}; ${shot} screenshots`);
     if (problems.length) {
         lines.push('', 'browser problems:', ...problems);
     }

@@ -1,0 +1,71 @@
+#!/bin/sh
+# startup.sh -- what httpd says at start-up about a bad set-up: a template
+# error stops it with file:line, an invalid directive value with a message
+# naming the directive, a missing mod_dbd with a clear CRIT; and a good
+# configuration starts.  Prints TAP.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$top/build}
+tmp=$(mktemp -d /tmp/portal-startup.XXXXXX)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+chmod 755 "$tmp"
+n=0 failed=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+
+# conf FILE EXTRA... : a standalone httpd.conf on a spare port
+conf() {
+    out=$1; shift
+    mkdir -p "$tmp/data" "$tmp/run"
+    sed -e "s|/usr/lib/apache2/modules/mod_portal.so|$build/.libs/mod_portal.so|" \
+        -e "s|/var/lib/mod_portal|$tmp/data|g" -e "s|/usr/share/mod_portal|$top|g" \
+        "$top/conf/portal.conf" > "$tmp/run/portal.conf"
+    sed -e "s|@PORT@|18599|g" -e "s|@RUNDIR@|$tmp/run|g" -e "s|@USER@|nobody|g" \
+        -e "s|@GROUP@|nogroup|g" -e "s|@MPM@|event|g" \
+        "$top/conf/standalone.conf.in" > "$out"
+    for line in "$@"; do echo "$line" >> "$out"; done
+}
+# start CONF: run httpd in the foreground for up to 8 s; output in $tmp/out
+start() {
+    timeout 8 /usr/sbin/apache2 -f "$1" -DFOREGROUND > "$tmp/out" 2>&1
+}
+
+mkdir -p "$tmp/tpl"
+cp "$top"/templates/*.html "$tmp/tpl/"
+printf 'line one\nline two\n{{#open}}\nnever closed\n' > "$tmp/tpl/broken.html"
+conf "$tmp/bad-template.conf" "PortalTemplateDir $tmp/tpl"
+start "$tmp/bad-template.conf"; rc=$?
+ok "$([ $rc != 0 ] && [ $rc != 124 ] && echo 0 || echo 1)" "a template error stops start-up (exit $rc)"
+grep -q "broken.html:3:" "$tmp/out"; ok $? "and names the file and line"
+
+conf "$tmp/bad-directive.conf" "PortalSessionIdleTimeout soon"
+start "$tmp/bad-directive.conf"; rc=$?
+ok "$([ $rc != 0 ] && [ $rc != 124 ] && echo 0 || echo 1)" "an invalid directive value stops start-up"
+grep -q "PortalSessionIdleTimeout: 'soon' is not a whole number" "$tmp/out"; ok $? "with a message naming the directive"
+
+conf "$tmp/bad-range.conf" "PortalArgon2 m=1"
+start "$tmp/bad-range.conf"
+grep -q "PortalArgon2.*out of range" "$tmp/out"; ok $? "out-of-range values are refused too"
+
+conf "$tmp/no-dbd.conf"
+sed -i '/LoadModule dbd_module/d; /^DBD/d' "$tmp/no-dbd.conf" "$tmp/run/portal.conf"
+start "$tmp/no-dbd.conf"; rc=$?
+grep -q "mod_dbd is not loaded" "$tmp/out"; ok $? "without mod_dbd start-up fails with a clear message (exit $rc)"
+
+conf "$tmp/good.conf"
+chown nobody:nogroup "$tmp/data" 2>/dev/null || true
+( timeout 8 /usr/sbin/apache2 -f "$tmp/good.conf" -DFOREGROUND > "$tmp/out" 2>&1 & )
+code=000
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18599/login || true)
+    [ "$code" = 200 ] && break
+    sleep 0.5
+done
+ok "$([ "$code" = 200 ] && echo 0 || echo 1)" "the example configuration starts and serves /login"
+[ -f "$tmp/data/keys/secret.key" ]; ok $? "the secret key was created on first start"
+perm=$(stat -c %a "$tmp/data/keys/secret.key" 2>/dev/null)
+ok "$([ "$perm" = 600 ] && echo 0 || echo 1)" "with mode 0600 ($perm)"
+[ -f "$tmp/run/httpd.pid" ] && kill -TERM "$(cat "$tmp/run/httpd.pid")" 2>/dev/null
+sleep 1
+
+echo "1..$n"
+[ $failed = 0 ]
