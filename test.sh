@@ -3,6 +3,7 @@
 #   - C unit tests and fuzz-corpus replay (make check), normal and
 #     sanitizer builds;
 #   - the libFuzzer targets for a short while (FUZZ_SECONDS, default 20);
+#   - start-up behaviour (bad templates and directives stop httpd);
 #   - the Apache::Test suite on SQLite and on a throwaway PostgreSQL
 #     cluster (event MPM), on SQLite under the prefork MPM, and on SQLite
 #     with the module built with AddressSanitizer + UBSan;
@@ -44,6 +45,7 @@ trap cleanup EXIT INT TERM
 suite "unit tests (make check)" check "$top/build"
 suite "unit tests, ASan+UBSan (make check)" check "$top/build-asan"
 suite "fuzz targets" "$top/scripts/fuzz.sh"
+suite "start-up checks" "$top/t/startup.sh" "$top/build"
 suite "HTTP, SQLite, event MPM" "$top/scripts/apache-test.sh" --db sqlite --mpm event
 if "$top/scripts/pg.sh" start "$pgdir" "$pgport"; then
     suite "HTTP, PostgreSQL, event MPM" "$top/scripts/apache-test.sh" --db pgsql --pg-port "$pgport"

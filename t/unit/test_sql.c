@@ -148,6 +148,19 @@ static void test_migrate(apr_pool_t *p)
                             "A", "B", "C", "client", "1", "1"));
     PT_OK(rv != APR_SUCCESS && db->errmsg, "a duplicate is refused with a "
           "message (%s)", db->errmsg ? db->errmsg : "none");
+    rv = pt_db_exec(db, "user_insert", &n,
+                    PT_ARGS("33333333-3333-4333-8333-333333333333", "Bob",
+                            "bob", "bob@example.org", "bob@example.org", "h",
+                            "B", "C", "D", "client", "2", "2"));
+    {
+        apr_array_header_t *rows = NULL;
+
+        pt_db_select(db, "users_list", &rows, PT_NOARGS);
+        PT_OK(rows && rows->nelts == 2
+              && !strcmp(pt_row_get(APR_ARRAY_IDX(rows, 1, pt_row_t *),
+                                    "username"), "Bob"),
+              "several rows come back in order");
+    }
 
     rv = pt_db_exec(db, "user_insert", &n, PT_ARGS("too", "few"));
     PT_OK(rv != APR_SUCCESS, "a wrong argument count is refused before "
