@@ -39,6 +39,9 @@ check() {
 
 pgdir=$(mktemp -d /tmp/portal-pg.XXXXXX)
 pgport=${PORTAL_PG_PORT:-55432}
+while ss -Hltn "sport = :$pgport" 2>/dev/null | grep -q .; do
+    pgport=$((pgport + 1))
+done
 cleanup() { "$top/scripts/pg.sh" stop "$pgdir"; }
 trap cleanup EXIT INT TERM
 

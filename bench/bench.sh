@@ -30,46 +30,18 @@ if ! command -v wrk >/dev/null 2>&1; then
     fi
 fi
 
-listening() {
-    ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
-}
-port=${BENCH_PORT:-18490}
-tries=0
-while listening "$port"; do
-    tries=$((tries + 1))
-    if [ "$tries" -ge 50 ]; then
-        echo "bench.sh: no free port from ${BENCH_PORT:-18490} on" >&2
-        exit 1
-    fi
-    port=$((port + 1))
-done
-
+. "$top/scripts/instance.sh"
+port=$(portal_free_port "${BENCH_PORT:-18490}")
 data=$(mktemp -d /tmp/portal-bench.XXXXXX)
 chmod 755 "$data"
 work=$(mktemp -d /tmp/portal-bench-work.XXXXXX)
 # the static copies must be under the folder httpd serves as /portal-static
 static_login="$top/static/bench-login.txt"
 static_dash="$top/static/bench-dashboard.txt"
-pid=
-
-stop_server() {
-    if [ -n "$pid" ]; then
-        # run.sh execs apache2: $pid is the httpd parent and (setsid below)
-        # the leader of a process group that holds nothing else of ours
-        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || :
-        wait "$pid" 2>/dev/null || :
-        pid=
-        n=0
-        while listening "$port" && [ "$n" -lt 100 ]; do
-            sleep 0.1
-            n=$((n + 1))
-        done
-    fi
-}
 cleanup() {
     status=$?
     trap - EXIT INT TERM
-    stop_server
+    portal_stop
     rm -f "$static_login" "$static_dash"
     rm -rf "$data" "$work"
     exit "$status"
@@ -88,20 +60,12 @@ die() {
 }
 
 # ------------------------------------------------------------ the portal
-url="http://127.0.0.1:$port"
-echo "bench.sh: starting the portal on $url ($mpm MPM)"
+echo "bench.sh: starting the portal on port $port ($mpm MPM)"
 # the access log goes to /dev/null: writing a line per request to a file
 # would be measured too
-setsid "$top/run.sh" --port "$port" --data "$data" --mpm "$mpm" \
-    >/dev/null 2>"$work/server.log" </dev/null &
-pid=$!
-waited=0
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/login" 2>/dev/null)" = 200 ]; do
-    kill -0 "$pid" 2>/dev/null || { pid=; die "the portal exited before answering"; }
-    [ "$waited" -lt 600 ] || die "no 200 from $url/login after 60 s"
-    sleep 0.1
-    waited=$((waited + 1))
-done
+portal_start "$port" "$data" /dev/null "$work/server.log" --mpm "$mpm" \
+    || die "the portal did not start"
+url=$portal_url
 
 # ------------------------------------------------------------ a user
 jar="$work/cookies"
@@ -202,7 +166,7 @@ code=$(curl -s -o "$work/after.html" -w '%{http_code}' -H "Cookie: $cookie" "$ur
 if [ "$code" != 200 ] || ! grep -q 'id="profile-name"' "$work/after.html"; then
     die "after the run /dashboard answered $code, not the signed-in page: its numbers are void"
 fi
-stop_server
+portal_stop
 
 # ------------------------------------------------------------ the table
 commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -171,6 +171,27 @@ void portal_db_release(server_rec *s, pt_db_t *db)
     }
 }
 
+/* mod_dbd ignores a failing DBDInitSQL without a word: say so when SQLite
+ * is not in WAL mode (readers then wait for writers). */
+static void check_sqlite_mode(server_rec *s, pt_db_t *db)
+{
+    pt_row_t *row;
+    const char *mode;
+
+    if (strcmp(db->sql->dialect, "sqlite")
+        || pt_db_one(db, "journal_mode", &row, PT_NOARGS) != APR_SUCCESS
+        || !row) {
+        return;
+    }
+    mode = row->ncols > 0 ? row->vals[0] : NULL;
+    if (!mode || strcasecmp(mode, "wal")) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PORTAL_LOGNO(0208)
+                     "SQLite is in journal mode '%s', not WAL: add "
+                     "DBDInitSQL \"PRAGMA journal_mode=WAL\"",
+                     mode ? mode : "unknown");
+    }
+}
+
 void portal_db_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_pool_t *p;
@@ -189,6 +210,7 @@ void portal_db_child_init(apr_pool_t *pchild, server_rec *s)
     }
     else {
         portal_db_ensure_schema(s, db);
+        check_sqlite_mode(s, db);
         portal_db_release(s, db);
     }
     apr_pool_destroy(p);

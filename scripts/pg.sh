@@ -15,9 +15,13 @@ start)
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
     as_pg "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 >/dev/null
-    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o \
+    if ! as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o \
         "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-        start >/dev/null
+        start >/dev/null; then
+        echo "pg.sh: PostgreSQL did not start on port $port:" >&2
+        tail -n 15 "$dir/log" >&2
+        exit 1
+    fi
     as_pg "$bin/psql" -q -h 127.0.0.1 -p "$port" -U postgres -c "CREATE ROLE portal LOGIN" >/dev/null
     ;;
 reset)

@@ -76,4 +76,11 @@ $res = get_page($ua, '/dashboard', Accept => 'application/json');
 is($res->code, 401, 'JSON clients get 401 instead');
 like($res->content, qr/"error":"unauthorized"/, 'with a JSON error');
 
+if (($ENV{PORTAL_DB} // 'sqlite') eq 'sqlite') {
+    my ($mode) = PortalTest::dbh()->selectrow_array('PRAGMA journal_mode');
+    is($mode, 'wal', 'SQLite runs in WAL mode');
+}
+my ($version) = PortalTest::dbh()->selectrow_array('SELECT MAX(version) FROM schema_migrations');
+ok($version >= 1, 'the schema was migrated at start-up');
+
 done_testing();

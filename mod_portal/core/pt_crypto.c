@@ -21,6 +21,20 @@ static const char b64url_alphabet[] =
 
 static const char hex_digits[] = "0123456789abcdef";
 
+int pt_hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
 /* The 6-bit value of a base64url character, or -1 when c is not one. */
 static int b64url_value(unsigned char c)
 {

@@ -31,6 +31,9 @@ const char *pt_b64url_encode(apr_pool_t *p, const unsigned char *buf,
 apr_status_t pt_b64url_decode(apr_pool_t *p, const char *s,
                               unsigned char **out, apr_size_t *outlen);
 
+/* The value of one hex digit (either case), or -1. */
+int pt_hex_value(unsigned char c);
+
 /* Lower-case hex of buf. */
 const char *pt_hex_encode(apr_pool_t *p, const unsigned char *buf,
                           apr_size_t n);

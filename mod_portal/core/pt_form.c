@@ -16,20 +16,7 @@
 #include <apr_tables.h>
 
 #include "pt_form.h"
-
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
+#include "pt_crypto.h"
 
 /*
  * 1 when s[0..len) is well-formed UTF-8 (RFC 3629, Unicode table 3-7):
@@ -121,8 +108,8 @@ static char *form_decode(apr_pool_t *p, const char *s, apr_size_t len,
                 *why = "truncated percent escape";
                 return NULL;
             }
-            hi = hex_value((unsigned char)s[i + 1]);
-            lo = hex_value((unsigned char)s[i + 2]);
+            hi = pt_hex_value((unsigned char)s[i + 1]);
+            lo = pt_hex_value((unsigned char)s[i + 2]);
             if (hi < 0 || lo < 0) {
                 *why = "bad percent escape";
                 return NULL;

@@ -107,20 +107,6 @@ static apr_status_t parse_after(const char **s, const char *prefix,
     return parse_ulong(s, max, out);
 }
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Decode exactly 2 * n hex digits of s into out; APR_EINVAL otherwise. */
 static apr_status_t hex_decode_exact(const char *s, unsigned char *out,
                                      apr_size_t n)
@@ -131,8 +117,8 @@ static apr_status_t hex_decode_exact(const char *s, unsigned char *out,
         return APR_EINVAL;
     }
     for (i = 0; i < n; i++) {
-        int hi = hex_value((unsigned char)s[2 * i]);
-        int lo = hex_value((unsigned char)s[2 * i + 1]);
+        int hi = pt_hex_value((unsigned char)s[2 * i]);
+        int lo = pt_hex_value((unsigned char)s[2 * i + 1]);
 
         if (hi < 0 || lo < 0) {
             return APR_EINVAL;

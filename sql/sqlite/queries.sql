@@ -16,3 +16,7 @@ PRAGMA busy_timeout=5000
 
 -- name: init_fk
 PRAGMA foreign_keys=ON
+
+-- name: journal_mode
+-- What mode the connection is in (the portal warns unless it is "wal").
+PRAGMA journal_mode
