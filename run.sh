@@ -46,10 +46,11 @@ fi
 sed -e "s|/usr/lib/apache2/modules/mod_portal.so|$top/build/.libs/mod_portal.so|" \
     -e "s|/var/lib/mod_portal|$data|g" \
     -e "s|/usr/share/mod_portal|$top|g" \
+    -e "s|^#PortalBaseURL .*|PortalBaseURL http://127.0.0.1:$port|" \
     "$top/conf/portal.conf" > "$rundir/portal.conf"
 sed -e "s|@PORT@|$port|g" -e "s|@RUNDIR@|$rundir|g" -e "s|@USER@|$user|g" \
     -e "s|@GROUP@|$group|g" -e "s|@MPM@|$mpm|g" \
     "$top/conf/standalone.conf.in" > "$rundir/httpd.conf"
 
-echo "run.sh: mod_portal on http://127.0.0.1:$port/ (data in $data; Ctrl-C stops)"
+echo "run.sh: mod_portal on http://127.0.0.1:$port/ (data in $data; mail it sends is in $data/mail/; Ctrl-C stops)"
 exec /usr/sbin/apache2 -f "$rundir/httpd.conf" -DFOREGROUND

@@ -53,11 +53,31 @@ typedef struct portal_srv_t {
     int form_max;               /* bytes */
     int cleanup_interval;       /* seconds between session clean-ups */
     pt_argon2_params_t argon2;  /* m_cost_kib == 0: unset */
+    const char *base_url;       /* public origin for links in mail */
+    const char *mail_from;      /* sender address */
+    const char *mail_from_name;
+    const char *smtp_url;       /* NULL: mail is written as .eml files */
+    const char *smtp_credentials;   /* file with user:password */
+    const char *smtp_ca_file;
+    int smtp_starttls;          /* 0/1 */
+    int smtp_timeout;           /* seconds */
+    int mail_interval;          /* seconds between outbox runs */
+    int mail_retry;             /* first retry delay, doubling */
+    int mail_give_up;           /* seconds after which delivery stops */
+    int verify_email;           /* 0/1 */
+    int verify_lifetime;        /* seconds a verification link lives */
+    int resend_cooldown;        /* seconds between mails of one kind */
+    int change_code;            /* 0/1: confirm password changes by code */
+    const char *oidc_label;     /* sign-in button for <mount>/oidc/login */
 
     /* filled in post_config */
     const pt_tplset_t *templates;
     apr_hash_t *sql;            /* dialect name -> pt_sql_t * */
     const unsigned char *secret;    /* PORTAL_SECRET_BYTES */
+    const pt_tplset_t *mail_text;   /* templates/mail/NAME.txt */
+    const pt_tplset_t *mail_html;   /* templates/mail/NAME.html */
+    const char *smtp_user;          /* from smtp_credentials */
+    const char *smtp_password;
 } portal_srv_t;
 
 #define PORTAL_SECRET_BYTES 32
@@ -68,6 +88,8 @@ typedef struct portal_srv_t {
  * below the portal, a <LocationMatch>). */
 typedef struct portal_dir_t {
     const char *mount;          /* PortalMount, no trailing '/'; or NULL */
+    int verify_email;           /* PORTAL_UNSET: the server's setting */
+    int change_code;            /* PORTAL_UNSET: the server's setting */
 } portal_dir_t;
 
 /* Defaults (documented in docs/directives.md). */
@@ -78,6 +100,15 @@ typedef struct portal_dir_t {
 #define PORTAL_DEFAULT_SESSION_MAX_AGE (12 * 60 * 60)
 #define PORTAL_DEFAULT_FORM_MAX (64 * 1024)
 #define PORTAL_DEFAULT_CLEANUP_INTERVAL 300
+#define PORTAL_DEFAULT_SMTP_TIMEOUT 60
+#define PORTAL_DEFAULT_MAIL_INTERVAL 10
+#define PORTAL_DEFAULT_MAIL_RETRY 60
+#define PORTAL_DEFAULT_MAIL_GIVE_UP (3 * 24 * 60 * 60)
+#define PORTAL_DEFAULT_VERIFY_LIFETIME (24 * 60 * 60)
+#define PORTAL_DEFAULT_RESEND_COOLDOWN 60
+#define PORTAL_RESET_LIFETIME (30 * 60)     /* password-reset links */
+#define PORTAL_CODE_LIFETIME (10 * 60)      /* 6-digit confirmation codes */
+#define PORTAL_CODE_ATTEMPTS 5
 
 /* The signed-in user, as loaded with the session. */
 typedef struct portal_user_t {
@@ -112,6 +143,8 @@ typedef struct portal_req_t {
     portal_user_t *user;        /* NULL: not signed in */
     int session_expired;        /* a session cookie named no live session */
     const char *csrf_token;     /* for forms rendered by this request */
+    int verify_email;           /* PortalEmailVerification, resolved */
+    int change_code;            /* PortalPasswordChangeCode, resolved */
 } portal_req_t;
 
 /* ---- portal_config.c */
@@ -130,6 +163,19 @@ int portal_conf_cookie_secure(const portal_srv_t *c);
 int portal_conf_form_max(const portal_srv_t *c);
 int portal_conf_cleanup_interval(const portal_srv_t *c);
 pt_argon2_params_t portal_conf_argon2(const portal_srv_t *c);
+int portal_conf_smtp_starttls(const portal_srv_t *c);
+int portal_conf_smtp_timeout(const portal_srv_t *c);
+int portal_conf_mail_interval(const portal_srv_t *c);
+int portal_conf_mail_retry(const portal_srv_t *c);
+int portal_conf_mail_give_up(const portal_srv_t *c);
+int portal_conf_verify_email(const portal_srv_t *c);
+int portal_conf_verify_lifetime(const portal_srv_t *c);
+int portal_conf_resend_cooldown(const portal_srv_t *c);
+int portal_conf_change_code(const portal_srv_t *c);
+/* The public origin for links in mail: PortalBaseURL, else built from
+ * ServerName (never from the request's Host header). */
+const char *portal_conf_base_url(const portal_srv_t *c, server_rec *s,
+                                 apr_pool_t *p);
 int portal_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                        apr_pool_t *ptemp, server_rec *s);
 
@@ -211,9 +257,50 @@ int portal_register_post(portal_req_t *req);
 int portal_logout_post(portal_req_t *req);
 int portal_change_password_get(portal_req_t *req);
 int portal_change_password_post(portal_req_t *req);
+int portal_change_password_confirm(portal_req_t *req);
+
+/* ---- portal_account.c */
+/* Issue a single-use link token (retiring the user's older ones of the
+ * same purpose); *token is what goes in the link. */
+apr_status_t portal_token_issue(portal_req_t *req, pt_db_t *db,
+                                const char *uid, const char *purpose,
+                                int lifetime, const char **token);
+/* Absolute URL of a path below the mount, for mail. */
+const char *portal_link(portal_req_t *req, const char *path);
+apr_status_t portal_send_verification(portal_req_t *req, pt_db_t *db,
+                                      const char *uid, const char *email,
+                                      const char *first_name);
+apr_status_t portal_queue_password_notice(portal_req_t *req, pt_db_t *db,
+                                          const char *email,
+                                          const char *first_name);
+/* The signed-in user's live sessions, for the dashboard. */
+json_t *portal_sessions_json(portal_req_t *req);
+int portal_verify_email_get(portal_req_t *req);
+int portal_resend_verification_post(portal_req_t *req);
+int portal_forgot_password_get(portal_req_t *req);
+int portal_forgot_password_post(portal_req_t *req);
+int portal_reset_password_get(portal_req_t *req);
+int portal_reset_password_post(portal_req_t *req);
+int portal_session_revoke_post(portal_req_t *req);
+int portal_sessions_revoke_others_post(portal_req_t *req);
+
+/* ---- portal_oidc.c */
+int portal_oidc_login_get(portal_req_t *req);
+int portal_complete_profile_get(portal_req_t *req);
+int portal_complete_profile_post(portal_req_t *req);
 
 /* ---- portal_dashboard.c */
 int portal_dashboard_get(portal_req_t *req);
+
+/* ---- portal_mail.c */
+/* Render templates/mail/NAME.* with data and put the message for to_addr
+ * in the outbox on db (inside the caller's transaction). */
+apr_status_t portal_mail_queue(server_rec *s, pt_db_t *db, apr_pool_t *p,
+                               const char *name, json_t *data,
+                               const char *to_addr, const char *to_name);
+/* The "mail" job: reset requests to mail, then deliver the outbox. */
+apr_status_t portal_mail_run(server_rec *s, pt_db_t *db,
+                             const char **result);
 
 /* ---- portal_jobs.c */
 int portal_jobs_post_config(apr_pool_t *pconf, server_rec *s);

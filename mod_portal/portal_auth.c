@@ -97,7 +97,17 @@ static int login_page(portal_req_t *req, int status, const char *error)
         json_object_set_new(d, "error", json_string(error));
     }
     else if (apr_table_get(req->query, "registered")) {
-        notice = "Your account was created. You can sign in now.";
+        notice = req->verify_email
+                 ? "Your account was created. We have sent you a link: "
+                   "open it to confirm your email address, then sign in."
+                 : "Your account was created. You can sign in now.";
+    }
+    else if (apr_table_get(req->query, "verified")) {
+        notice = "Your email address is confirmed. You can sign in now.";
+    }
+    else if (apr_table_get(req->query, "reset")) {
+        notice = "Your password was changed and every session signed out. "
+                 "Sign in with the new password.";
     }
     else if (apr_table_get(req->query, "signed_out")) {
         notice = "You have signed out.";
@@ -110,6 +120,10 @@ static int login_page(portal_req_t *req, int status, const char *error)
     }
     json_object_set_new(d, "form", json_pack("{s:s}", "username",
                                              field(req, "username")));
+    if (req->conf->oidc_label) {
+        json_object_set_new(d, "oidc", json_pack("{s:s}", "label",
+                                                 req->conf->oidc_label));
+    }
     return portal_render(req, status, "login", d);
 }
 
@@ -174,6 +188,22 @@ int portal_login_post(portal_req_t *req)
     }
     id_s = pt_row_get(row, "id");
     uid = apr_atoi64(id_s);
+    if (!pt_row_get(row, "email_verified_at")
+        && req->verify_email) {
+        json_t *d = portal_page_data(req, "Sign in");
+
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0409)
+                      "refused sign-in of unconfirmed user %s",
+                      pt_row_get(row, "uuid"));
+        json_object_set_new(d, "error", json_string(
+            "Confirm your email address first: open the link we mailed to "
+            "you when you registered."));
+        json_object_set_new(d, "unverified", json_pack(
+            "{s:s}", "email", pt_row_get(row, "email")));
+        json_object_set_new(d, "form", json_pack("{s:s}", "username",
+                                                 login));
+        return portal_render(req, HTTP_FORBIDDEN, "login", d);
+    }
     if (rehash) {
         const char *fresh;
 
@@ -253,7 +283,8 @@ int portal_register_post(portal_req_t *req)
     json_t *errors;
     pt_row_t *row;
     pt_db_t *db;
-    int rc;
+    apr_status_t rv;
+    int rc, verify;
 
     if (!read_checked(req, register_page, &rc)) {
         return rc;
@@ -309,10 +340,27 @@ int portal_register_post(portal_req_t *req)
                             "Nothing was saved; please try again.");
     }
     now = i64(r->pool, apr_time_sec(apr_time_now()));
-    if (pt_db_exec(db, "user_insert", NULL,
-                   PT_ARGS(uuid, username, ulc, email, elc, hash, first,
-                           last, address, "client", now, now))
-        != APR_SUCCESS) {
+    verify = req->verify_email;
+    /* the account and its verification mail, or neither */
+    if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS) {
+        return portal_db_fail(req, "registration");
+    }
+    rv = pt_db_exec(db, "user_insert", NULL,
+                    PT_ARGS(uuid, username, ulc, email, elc, hash, first,
+                            last, address, "client", now, now,
+                            verify ? NULL : now));
+    if (rv == APR_SUCCESS && verify) {
+        rv = pt_db_one(db, "user_by_email", &row, PT_ARGS(elc));
+        if (rv == APR_SUCCESS && row) {
+            rv = portal_send_verification(req, db, pt_row_get(row, "id"),
+                                          email, first);
+        }
+    }
+    if (rv == APR_SUCCESS) {
+        rv = pt_db_run_named(db, "tx_commit");
+    }
+    if (rv != APR_SUCCESS) {
+        pt_db_run_named(db, "tx_rollback");
         /* lost a race with another registration of the same name? */
         if (pt_db_one(db, "user_taken", &row, PT_ARGS(ulc, elc))
             == APR_SUCCESS && row
@@ -363,6 +411,11 @@ int portal_logout_post(portal_req_t *req)
 }
 
 /* ------------------------------------------------------------ password */
+
+static int apply_password(portal_req_t *req, pt_db_t *db, const char *uid,
+                          const char *hash, const char *code_id);
+static int send_change_code(portal_req_t *req, pt_db_t *db, const char *uid,
+                            const char *hash);
 
 static int password_page_with(portal_req_t *req, int status,
                               const char *error, json_t *errors)
@@ -445,18 +498,168 @@ int portal_change_password_post(portal_req_t *req)
                             "Your new password could not be stored safely. "
                             "Nothing was changed; please try again.");
     }
-    if (pt_db_exec(db, "user_set_password", NULL,
-                   PT_ARGS(hash, i64(r->pool, apr_time_sec(apr_time_now())),
-                           uid)) != APR_SUCCESS) {
+    if (req->change_code) {
+        return send_change_code(req, db, uid, hash);
+    }
+    return apply_password(req, db, uid, hash, NULL);
+}
+
+/* The stored form of a confirmation code: an HMAC under the portal's key
+ * (a plain hash of six digits would be a million guesses away). */
+static const char *code_hash(portal_req_t *req, const char *uid,
+                             const char *code)
+{
+    const char *msg = apr_pstrcat(req->r->pool, "code:", uid, ":", code,
+                                  NULL);
+
+    return pt_hmac_b64url(req->r->pool, req->conf->secret,
+                          PORTAL_SECRET_BYTES, msg, strlen(msg));
+}
+
+/* Set the new password hash in one transaction with the end of the
+ * user's other sessions, the notice mail, and (for a change confirmed by
+ * code) the use of the code. */
+static int apply_password(portal_req_t *req, pt_db_t *db, const char *uid,
+                          const char *hash, const char *code_id)
+{
+    request_rec *r = req->r;
+    int used = 1;
+
+    if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS) {
         return portal_db_fail(req, "changing a password");
     }
-    /* whoever else was signed in with the old password is signed out */
-    if (pt_db_exec(db, "session_delete_others", NULL,
-                   PT_ARGS(uid, req->session_hash)) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PORTAL_LOGNO(0407)
-                      "ending other sessions: %s", db->errmsg);
+    if ((code_id && (pt_db_exec(db, "token_use", &used,
+                                PT_ARGS(i64(r->pool, apr_time_sec(
+                                    apr_time_now())), code_id))
+                     != APR_SUCCESS || used != 1))
+        || pt_db_exec(db, "user_set_password", NULL,
+                      PT_ARGS(hash, i64(r->pool, apr_time_sec(
+                          apr_time_now())), uid)) != APR_SUCCESS
+        /* whoever else was signed in with the old password is signed out */
+        || pt_db_exec(db, "session_delete_others", NULL,
+                      PT_ARGS(uid, req->session_hash)) != APR_SUCCESS
+        || portal_queue_password_notice(req, db, req->user->email,
+                                        req->user->first_name)
+           != APR_SUCCESS
+        || pt_db_run_named(db, "tx_commit") != APR_SUCCESS) {
+        pt_db_run_named(db, "tx_rollback");
+        if (used != 1) {
+            return password_page(req, HTTP_BAD_REQUEST, "That code was "
+                                 "already used. Start again.");
+        }
+        return portal_db_fail(req, "changing a password");
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0408)
                   "user %s changed their password", req->user->uuid);
     return portal_redirect(req, "/dashboard?password_changed=1");
+}
+
+static int code_page(portal_req_t *req, int status, const char *error)
+{
+    json_t *d = portal_page_data(req, "Confirm your new password");
+
+    json_object_set_new(d, "email", json_string(req->user->email));
+    json_object_set_new(d, "minutes", json_integer(
+                        PORTAL_CODE_LIFETIME / 60));
+    if (error) {
+        json_object_set_new(d, "error", json_string(error));
+    }
+    return portal_render(req, status, "change_password_code", d);
+}
+
+/* PortalPasswordChangeCode On: mail a 6-digit code; the new password
+ * (hashed) waits with it until the code comes back. */
+static int send_change_code(portal_req_t *req, pt_db_t *db, const char *uid,
+                            const char *hash)
+{
+    apr_pool_t *p = req->r->pool;
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    const char *code;
+    json_t *d;
+
+    if (pt_code6_new(p, &code) != APR_SUCCESS) {
+        return portal_error(req, HTTP_INTERNAL_SERVER_ERROR, "No code could "
+                            "be made. Nothing was changed; please try "
+                            "again.");
+    }
+    d = portal_pool_json(p, json_pack("{s:s, s:s, s:i}", "first_name",
+                                      req->user->first_name, "code", code,
+                                      "minutes", PORTAL_CODE_LIFETIME / 60));
+    if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS
+        || pt_db_exec(db, "tokens_retire", NULL,
+                      PT_ARGS(i64(p, now), uid, "change_password"))
+           != APR_SUCCESS
+        || pt_db_exec(db, "token_insert", NULL,
+                      PT_ARGS(code_hash(req, uid, code), uid,
+                              "change_password", i64(p, now),
+                              i64(p, now + PORTAL_CODE_LIFETIME), hash))
+           != APR_SUCCESS
+        || portal_mail_queue(req->r->server, db, p, "change_code", d,
+                             req->user->email, req->user->first_name)
+           != APR_SUCCESS
+        || pt_db_run_named(db, "tx_commit") != APR_SUCCESS) {
+        pt_db_run_named(db, "tx_rollback");
+        return portal_db_fail(req, "sending a confirmation code");
+    }
+    return code_page(req, HTTP_OK, NULL);
+}
+
+/* POST /change_password/confirm (code): at most PORTAL_CODE_ATTEMPTS
+ * tries per code, counted on the code itself. */
+int portal_change_password_confirm(portal_req_t *req)
+{
+    apr_pool_t *p = req->r->pool;
+    const char *code, *uid, *stored;
+    apr_int64_t attempts;
+    pt_row_t *row;
+    pt_db_t *db;
+    int rc;
+
+    if (!read_checked(req, password_page, &rc)) {
+        return rc;
+    }
+    db = portal_db_get(req);
+    if (!db) {
+        return portal_db_fail(req, "confirming a password change");
+    }
+    uid = i64(p, req->user->id);
+    if (pt_db_one(db, "code_pending", &row,
+                  PT_ARGS(uid, "change_password")) != APR_SUCCESS) {
+        return portal_db_fail(req, "confirming a password change");
+    }
+    if (!row) {
+        return password_page(req, HTTP_BAD_REQUEST, "No password change "
+                             "is waiting for a code. Start again.");
+    }
+    stored = pt_row_get(row, "id_hash");
+    attempts = pt_row_int(row, "attempts");
+    if (pt_row_int(row, "expires_at") <= apr_time_sec(apr_time_now())
+        || attempts >= PORTAL_CODE_ATTEMPTS) {
+        pt_db_exec(db, "tokens_retire", NULL,
+                   PT_ARGS(i64(p, apr_time_sec(apr_time_now())), uid,
+                           "change_password"));
+        return password_page(req, HTTP_BAD_REQUEST, attempts
+                             >= PORTAL_CODE_ATTEMPTS
+                             ? "Too many wrong codes. Your password was "
+                               "not changed; start again."
+                             : "The code has expired. Your password was "
+                               "not changed; start again.");
+    }
+    code = field(req, "code");
+    if (strlen(code) != 6 || strspn(code, "0123456789") != 6
+        || !pt_secret_equal(code_hash(req, uid, code), stored)) {
+        pt_db_exec(db, "code_attempt", NULL, PT_ARGS(stored));
+        if (attempts + 1 >= PORTAL_CODE_ATTEMPTS) {
+            pt_db_exec(db, "tokens_retire", NULL,
+                       PT_ARGS(i64(p, apr_time_sec(apr_time_now())), uid,
+                               "change_password"));
+            return password_page(req, HTTP_BAD_REQUEST, "Too many wrong "
+                                 "codes. Your password was not changed; "
+                                 "start again.");
+        }
+        return code_page(req, HTTP_BAD_REQUEST, apr_psprintf(p,
+                         "That code is not right. %d tries left.",
+                         (int)(PORTAL_CODE_ATTEMPTS - attempts - 1)));
+    }
+    return apply_password(req, db, uid, pt_row_get(row, "data"), stored);
 }

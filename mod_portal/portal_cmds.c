@@ -9,7 +9,10 @@
 #include "apr_strings.h"
 #include "apr_lib.h"
 
+#include "apr_uri.h"
+
 #include "portal.h"
+#include "pt_mail.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -171,6 +174,137 @@ static const char *set_argon2(cmd_parms *cmd, void *dc, int argc,
     return NULL;
 }
 
+static const char *set_base_url(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_uri_t uri;
+    apr_size_t n = strlen(arg);
+
+    if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme
+        || (strcasecmp(uri.scheme, "http") && strcasecmp(uri.scheme, "https"))
+        || !uri.hostname || (uri.path && strcmp(uri.path, "/"))
+        || uri.query || uri.fragment || uri.user) {
+        return apr_psprintf(cmd->pool, "PortalBaseURL: '%s' must be "
+                            "http(s)://host[:port], without a path", arg);
+    }
+    while (n > 0 && arg[n - 1] == '/') {
+        n--;
+    }
+    srv_conf(cmd)->base_url = apr_pstrmemdup(cmd->pool, arg, n);
+    return NULL;
+}
+
+/* PortalMailFrom ADDRESS ["Display Name"] */
+static const char *set_mail_from(cmd_parms *cmd, void *dc, const char *addr,
+                                 const char *name)
+{
+    portal_srv_t *c = srv_conf(cmd);
+
+    if (!pt_mail_addr_ok(addr)) {
+        return apr_psprintf(cmd->pool, "PortalMailFrom: '%s' is not a mail "
+                            "address", addr);
+    }
+    if (name && strpbrk(name, "\r\n")) {
+        return "PortalMailFrom: the display name must be one line";
+    }
+    c->mail_from = addr;
+    c->mail_from_name = name;
+    return NULL;
+}
+
+static const char *set_smtp_server(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_uri_t uri;
+
+    if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme
+        || (strcasecmp(uri.scheme, "smtp") && strcasecmp(uri.scheme, "smtps"))
+        || !uri.hostname || uri.user || uri.password) {
+        return apr_psprintf(cmd->pool, "PortalSMTPServer: '%s' must be "
+                            "smtp://host[:port] or smtps://host[:port] "
+                            "(credentials go in PortalSMTPCredentials)", arg);
+    }
+    srv_conf(cmd)->smtp_url = arg;
+    return NULL;
+}
+
+static const char *set_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    portal_srv_t *c = srv_conf(cmd);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+
+    if (!path || !*arg) {
+        return apr_psprintf(cmd->pool, "%s: invalid path '%s'",
+                            cmd->cmd->name, arg);
+    }
+    if ((long)cmd->info == 0) {
+        c->smtp_credentials = path;
+    }
+    else {
+        c->smtp_ca_file = path;
+    }
+    return NULL;
+}
+
+static const char *set_flag(cmd_parms *cmd, void *dc, int on)
+{
+    portal_srv_t *c = srv_conf(cmd);
+    portal_dir_t *d = dc;
+    /* in a <Location>: that mount only; outside: the server's default */
+    int in_dir = cmd->path != NULL;
+
+    switch ((long)cmd->info) {
+    case 0:
+        c->smtp_starttls = on;
+        break;
+    case 1:
+        if (in_dir) {
+            d->verify_email = on;
+        }
+        else {
+            c->verify_email = on;
+        }
+        break;
+    default:
+        if (in_dir) {
+            d->change_code = on;
+        }
+        else {
+            c->change_code = on;
+        }
+        break;
+    }
+    return NULL;
+}
+
+static const char *set_mail_seconds(cmd_parms *cmd, void *dc,
+                                    const char *arg)
+{
+    portal_srv_t *c = srv_conf(cmd);
+
+    switch ((long)cmd->info) {
+    case 0:
+        return parse_int(cmd, arg, 1, 600, &c->smtp_timeout);
+    case 1:
+        return parse_int(cmd, arg, 1, 3600, &c->mail_interval);
+    case 2:
+        return parse_int(cmd, arg, 1, 86400, &c->mail_retry);
+    case 3:
+        return parse_int(cmd, arg, 60, 30L * 86400, &c->mail_give_up);
+    case 4:
+        return parse_int(cmd, arg, 300, 30L * 86400, &c->verify_lifetime);
+    default:
+        return parse_int(cmd, arg, 1, 86400, &c->resend_cooldown);
+    }
+}
+
+static const char *set_oidc_label(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (!*arg || strlen(arg) > 60) {
+        return "PortalOIDCButton: give a label of 1 to 60 characters";
+    }
+    srv_conf(cmd)->oidc_label = arg;
+    return NULL;
+}
+
 static const char *set_mount(cmd_parms *cmd, void *dc, const char *arg)
 {
     portal_dir_t *d = dc;
@@ -214,5 +348,39 @@ const command_rec portal_cmds[] = {
                   "On, Off or Auto (Secure cookies on HTTPS)"),
     AP_INIT_TAKE_ARGV("PortalArgon2", set_argon2, NULL, RSRC_CONF,
                       "Argon2id cost for new password hashes: m=KIB t=N p=N"),
+    AP_INIT_TAKE1("PortalOIDCButton", set_oidc_label, NULL, RSRC_CONF,
+                  "Label of the sign-in button for the identity provider "
+                  "(mod_auth_openidc on <mount>/oidc/); unset: no button"),
+    AP_INIT_TAKE1("PortalBaseURL", set_base_url, NULL, RSRC_CONF,
+                  "Public origin (scheme://host[:port]) for links in mail"),
+    AP_INIT_TAKE12("PortalMailFrom", set_mail_from, NULL, RSRC_CONF,
+                   "Sender address (and display name) of the portal's mail"),
+    AP_INIT_TAKE1("PortalSMTPServer", set_smtp_server, NULL, RSRC_CONF,
+                  "smtp://host[:port] or smtps://host[:port]; unset: mail "
+                  "is written as .eml files in the data folder"),
+    AP_INIT_FLAG("PortalSMTPStartTLS", set_flag, (void *)0, RSRC_CONF,
+                 "Require STARTTLS on smtp:// (default On)"),
+    AP_INIT_TAKE1("PortalSMTPCredentials", set_file, (void *)0, RSRC_CONF,
+                  "File with one line USER:PASSWORD for SMTP AUTH"),
+    AP_INIT_TAKE1("PortalSMTPCAFile", set_file, (void *)1, RSRC_CONF,
+                  "CA certificates to check the SMTP server with"),
+    AP_INIT_TAKE1("PortalSMTPTimeout", set_mail_seconds, (void *)0,
+                  RSRC_CONF, "Seconds one SMTP delivery may take"),
+    AP_INIT_TAKE1("PortalMailInterval", set_mail_seconds, (void *)1,
+                  RSRC_CONF, "Seconds between deliveries of the outbox"),
+    AP_INIT_TAKE1("PortalMailRetryDelay", set_mail_seconds, (void *)2,
+                  RSRC_CONF, "First retry delay in seconds (doubles)"),
+    AP_INIT_TAKE1("PortalMailGiveUpAfter", set_mail_seconds, (void *)3,
+                  RSRC_CONF, "Seconds after which undelivered mail fails"),
+    AP_INIT_FLAG("PortalEmailVerification", set_flag, (void *)1,
+                 RSRC_CONF | ACCESS_CONF,
+                 "New accounts must confirm their email (default On)"),
+    AP_INIT_TAKE1("PortalVerifyLinkLifetime", set_mail_seconds, (void *)4,
+                  RSRC_CONF, "Seconds a verification link stays valid"),
+    AP_INIT_TAKE1("PortalResendCooldown", set_mail_seconds, (void *)5,
+                  RSRC_CONF, "Seconds before another link may be mailed"),
+    AP_INIT_FLAG("PortalPasswordChangeCode", set_flag, (void *)2,
+                 RSRC_CONF | ACCESS_CONF,
+                 "Confirm password changes with a mailed 6-digit code"),
     { NULL }
 };

@@ -13,6 +13,7 @@
 #include "http_main.h"
 #include "unixd.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <unistd.h>
 
@@ -30,6 +31,15 @@ void *portal_create_srv(apr_pool_t *p, server_rec *s)
     c->cookie_secure = PORTAL_UNSET;
     c->form_max = PORTAL_UNSET;
     c->cleanup_interval = PORTAL_UNSET;
+    c->smtp_starttls = PORTAL_UNSET;
+    c->smtp_timeout = PORTAL_UNSET;
+    c->mail_interval = PORTAL_UNSET;
+    c->mail_retry = PORTAL_UNSET;
+    c->mail_give_up = PORTAL_UNSET;
+    c->verify_email = PORTAL_UNSET;
+    c->verify_lifetime = PORTAL_UNSET;
+    c->resend_cooldown = PORTAL_UNSET;
+    c->change_code = PORTAL_UNSET;
     return c;
 }
 
@@ -51,13 +61,33 @@ void *portal_merge_srv(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(cookie_secure);
     MERGE_INT(form_max);
     MERGE_INT(cleanup_interval);
+    MERGE_PTR(base_url);
+    MERGE_PTR(oidc_label);
+    MERGE_PTR(mail_from);
+    MERGE_PTR(mail_from_name);
+    MERGE_PTR(smtp_url);
+    MERGE_PTR(smtp_credentials);
+    MERGE_PTR(smtp_ca_file);
+    MERGE_INT(smtp_starttls);
+    MERGE_INT(smtp_timeout);
+    MERGE_INT(mail_interval);
+    MERGE_INT(mail_retry);
+    MERGE_INT(mail_give_up);
+    MERGE_INT(verify_email);
+    MERGE_INT(verify_lifetime);
+    MERGE_INT(resend_cooldown);
+    MERGE_INT(change_code);
     c->argon2 = add->argon2.m_cost_kib ? add->argon2 : base->argon2;
     return c;
 }
 
 void *portal_create_dir(apr_pool_t *p, char *dir)
 {
-    return apr_pcalloc(p, sizeof(portal_dir_t));
+    portal_dir_t *d = apr_pcalloc(p, sizeof(portal_dir_t));
+
+    d->verify_email = PORTAL_UNSET;
+    d->change_code = PORTAL_UNSET;
+    return d;
 }
 
 void *portal_merge_dir(apr_pool_t *p, void *basev, void *addv)
@@ -66,6 +96,10 @@ void *portal_merge_dir(apr_pool_t *p, void *basev, void *addv)
     portal_dir_t *d = apr_pcalloc(p, sizeof(*d));
 
     d->mount = add->mount ? add->mount : base->mount;
+    d->verify_email = add->verify_email != PORTAL_UNSET ? add->verify_email
+                                                        : base->verify_email;
+    d->change_code = add->change_code != PORTAL_UNSET ? add->change_code
+                                                      : base->change_code;
     return d;
 }
 
@@ -132,6 +166,67 @@ pt_argon2_params_t portal_conf_argon2(const portal_srv_t *c)
     return c->argon2.m_cost_kib ? c->argon2 : d;
 }
 
+#define INT_OR(f, d) (c->f != PORTAL_UNSET ? c->f : (d))
+
+int portal_conf_smtp_starttls(const portal_srv_t *c)
+{
+    return INT_OR(smtp_starttls, 1);
+}
+
+int portal_conf_smtp_timeout(const portal_srv_t *c)
+{
+    return INT_OR(smtp_timeout, PORTAL_DEFAULT_SMTP_TIMEOUT);
+}
+
+int portal_conf_mail_interval(const portal_srv_t *c)
+{
+    return INT_OR(mail_interval, PORTAL_DEFAULT_MAIL_INTERVAL);
+}
+
+int portal_conf_mail_retry(const portal_srv_t *c)
+{
+    return INT_OR(mail_retry, PORTAL_DEFAULT_MAIL_RETRY);
+}
+
+int portal_conf_mail_give_up(const portal_srv_t *c)
+{
+    return INT_OR(mail_give_up, PORTAL_DEFAULT_MAIL_GIVE_UP);
+}
+
+int portal_conf_verify_email(const portal_srv_t *c)
+{
+    return INT_OR(verify_email, 1);
+}
+
+int portal_conf_verify_lifetime(const portal_srv_t *c)
+{
+    return INT_OR(verify_lifetime, PORTAL_DEFAULT_VERIFY_LIFETIME);
+}
+
+int portal_conf_resend_cooldown(const portal_srv_t *c)
+{
+    return INT_OR(resend_cooldown, PORTAL_DEFAULT_RESEND_COOLDOWN);
+}
+
+int portal_conf_change_code(const portal_srv_t *c)
+{
+    return INT_OR(change_code, 0);
+}
+
+
+const char *portal_conf_base_url(const portal_srv_t *c, server_rec *s,
+                                 apr_pool_t *p)
+{
+    apr_port_t port = s->port ? s->port : 80;
+
+    if (c->base_url) {
+        return c->base_url;
+    }
+    return apr_psprintf(p, "http://%s%s", s->server_hostname
+                        ? s->server_hostname : "localhost",
+                        port == 80 ? "" : apr_psprintf(p, ":%u", port));
+}
+
 /* ------------------------------------------------------------ start-up */
 
 #define DIR_0700 (APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE)
@@ -173,10 +268,47 @@ static apr_status_t ensure_dir(apr_pool_t *p, server_rec *s, const char *dir,
 /* Templates and SQL are shared between servers that name the same
  * folders: this cache (in pconf) parses each folder once per start. */
 typedef struct load_cache_t {
-    apr_hash_t *templates;      /* dir -> pt_tplset_t */
+    apr_hash_t *templates;      /* dir -> pt_tplset_t (and dir/mail.txt,
+                                   dir/mail.html for the mail sets) */
     apr_hash_t *sql;            /* dir -> apr_hash_t dialect -> pt_sql_t */
     apr_hash_t *secrets;        /* data dir -> key bytes */
 } load_cache_t;
+
+/* templates/mail/NAME.txt (first line "Subject: ...") and NAME.html */
+static apr_status_t load_mail_templates(apr_pool_t *pconf, server_rec *s,
+                                        load_cache_t *cache, portal_srv_t *c)
+{
+    static const char *const exts[] = { ".txt", ".html" };
+    const char *dir = apr_pstrcat(pconf, portal_conf_template_dir(c),
+                                  "/mail", NULL);
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        const char *key = apr_pstrcat(pconf, dir, exts[i], NULL);
+        pt_tplset_t *set = apr_hash_get(cache->templates, key,
+                                        APR_HASH_KEY_STRING);
+        pt_err_t err = { 0 };
+
+        if (!set) {
+            set = pt_tplset_make(pconf);
+            if (pt_tplset_load_dir(set, dir, exts[i], &err)
+                != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0008)
+                             "mail template error: %s",
+                             pt_err_str(&err, pconf));
+                return APR_EGENERAL;
+            }
+            apr_hash_set(cache->templates, key, APR_HASH_KEY_STRING, set);
+        }
+        if (i == 0) {
+            c->mail_text = set;
+        }
+        else {
+            c->mail_html = set;
+        }
+    }
+    return APR_SUCCESS;
+}
 
 static apr_status_t load_templates(apr_pool_t *pconf, server_rec *s,
                                    load_cache_t *cache, portal_srv_t *c)
@@ -197,7 +329,7 @@ static apr_status_t load_templates(apr_pool_t *pconf, server_rec *s,
         apr_hash_set(cache->templates, dir, APR_HASH_KEY_STRING, set);
     }
     c->templates = set;
-    return APR_SUCCESS;
+    return load_mail_templates(pconf, s, cache, c);
 }
 
 static apr_status_t load_sql(apr_pool_t *pconf, server_rec *s,
@@ -269,6 +401,47 @@ static apr_status_t load_secret(apr_pool_t *pconf, server_rec *s,
     return APR_SUCCESS;
 }
 
+/* Mail settings that need a file or a default from the server: the SMTP
+ * credentials file (read here, as root, so it may be 0600), the sender,
+ * and the folder for .eml files when there is no SMTP server. */
+static apr_status_t load_mail_settings(apr_pool_t *pconf, server_rec *s,
+                                       portal_srv_t *c)
+{
+    if (!c->mail_from) {
+        c->mail_from = apr_pstrcat(pconf, "portal@", s->server_hostname
+                                   ? s->server_hostname : "localhost", NULL);
+    }
+    if (c->smtp_credentials) {
+        pt_err_t err = { 0 };
+        char *buf, *colon, *end;
+        apr_size_t len;
+
+        if (pt_file_read(pconf, c->smtp_credentials, &buf, &len, 4096, &err)
+            != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0009)
+                         "PortalSMTPCredentials: %s", pt_err_str(&err, pconf));
+            return APR_EGENERAL;
+        }
+        end = buf + strcspn(buf, "\r\n");
+        *end = '\0';
+        colon = strchr(buf, ':');
+        if (!colon || colon == buf) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0010)
+                         "PortalSMTPCredentials: %s must hold one line "
+                         "USER:PASSWORD", c->smtp_credentials);
+            return APR_EGENERAL;
+        }
+        *colon = '\0';
+        c->smtp_user = buf;
+        c->smtp_password = colon + 1;
+    }
+    if (!c->smtp_url) {
+        return ensure_dir(pconf, s, apr_pstrcat(pconf, portal_conf_data_dir(c),
+                                                "/mail", NULL), DIR_0750, 1);
+    }
+    return APR_SUCCESS;
+}
+
 int portal_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                        apr_pool_t *ptemp, server_rec *s)
 {
@@ -278,6 +451,9 @@ int portal_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (portal_db_post_config(s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    /* before any thread exists: libcurl's global set-up is not
+     * thread-safe; repeated calls only count */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     cache.templates = apr_hash_make(ptemp);
     cache.sql = apr_hash_make(ptemp);
     cache.secrets = apr_hash_make(ptemp);
@@ -287,7 +463,8 @@ int portal_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
         if (load_templates(pconf, vs, &cache, c) != APR_SUCCESS
             || load_sql(pconf, vs, &cache, c) != APR_SUCCESS
-            || load_secret(pconf, vs, &cache, c) != APR_SUCCESS) {
+            || load_secret(pconf, vs, &cache, c) != APR_SUCCESS
+            || load_mail_settings(pconf, vs, c) != APR_SUCCESS) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

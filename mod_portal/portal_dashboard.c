@@ -29,10 +29,23 @@ int portal_dashboard_get(portal_req_t *req)
             "at_text", portal_fmt_time(p, u->prev_login_at),
             "ip", u->prev_login_ip ? u->prev_login_ip : ""));
     }
+    json_object_set_new(d, "sessions", portal_sessions_json(req));
     if (apr_table_get(req->query, "password_changed")) {
         json_object_set_new(d, "notice", json_string(
             "Your password was changed. Other devices signed in to your "
             "account were signed out."));
+    }
+    else if (apr_table_get(req->query, "signed_out_others")) {
+        json_object_set_new(d, "notice", json_string(
+            "Every other device was signed out."));
+    }
+    else if (apr_table_get(req->query, "signed_out_session")) {
+        json_object_set_new(d, "notice", json_string(
+            "That device was signed out."));
+    }
+    else if (apr_table_get(req->query, "verified")) {
+        json_object_set_new(d, "notice", json_string(
+            "Your email address is confirmed."));
     }
     return portal_render(req, HTTP_OK, "dashboard", d);
 }

@@ -67,11 +67,23 @@ static apr_status_t purge_sessions(server_rec *s, pt_db_t *db,
                             apr_psprintf(db->pool, "%" APR_INT64_T_FMT,
                                          now - portal_conf_session_idle(c))));
     *result = apr_psprintf(db->pool, "%d expired sessions deleted", n);
+    if (rv == APR_SUCCESS) {
+        /* used and expired links and codes, and old reset requests */
+        rv = pt_db_exec(db, "tokens_purge", NULL,
+                        PT_ARGS(apr_psprintf(db->pool, "%" APR_INT64_T_FMT,
+                                             now)));
+    }
+    if (rv == APR_SUCCESS) {
+        rv = pt_db_exec(db, "reset_requests_purge", NULL,
+                        PT_ARGS(apr_psprintf(db->pool, "%" APR_INT64_T_FMT,
+                                             now - 86400)));
+    }
     return rv;
 }
 
 static const job_t jobs[] = {
     { "session-cleanup", portal_conf_cleanup_interval, purge_sessions },
+    { "mail", portal_conf_mail_interval, portal_mail_run },
     { NULL, NULL, NULL }
 };
 

@@ -40,6 +40,20 @@ static const route_t routes[] = {
     { "/logout", M_POST, portal_logout_post, 0 },
     { "/change_password", M_GET, portal_change_password_get, ROUTE_AUTH },
     { "/change_password", M_POST, portal_change_password_post, ROUTE_AUTH },
+    { "/change_password/confirm", M_POST, portal_change_password_confirm,
+      ROUTE_AUTH },
+    { "/verify_email", M_GET, portal_verify_email_get, 0 },
+    { "/oidc/login", M_GET, portal_oidc_login_get, 0 },
+    { "/complete-profile", M_GET, portal_complete_profile_get, 0 },
+    { "/complete-profile", M_POST, portal_complete_profile_post, 0 },
+    { "/resend_verification", M_POST, portal_resend_verification_post, 0 },
+    { "/forgot_password", M_GET, portal_forgot_password_get, 0 },
+    { "/forgot_password", M_POST, portal_forgot_password_post, 0 },
+    { "/reset_password", M_GET, portal_reset_password_get, 0 },
+    { "/reset_password", M_POST, portal_reset_password_post, 0 },
+    { "/sessions/revoke", M_POST, portal_session_revoke_post, ROUTE_AUTH },
+    { "/sessions/revoke_others", M_POST, portal_sessions_revoke_others_post,
+      ROUTE_AUTH },
     { NULL, 0, NULL, 0 }
 };
 
@@ -143,6 +157,12 @@ int portal_handler(request_rec *r)
     mount = dir->mount ? dir->mount : section_path(r);
     req->mount = mount;
     req->want_json = wants_json(r);
+    req->verify_email = dir->verify_email != PORTAL_UNSET
+                        ? dir->verify_email
+                        : portal_conf_verify_email(req->conf);
+    req->change_code = dir->change_code != PORTAL_UNSET
+                       ? dir->change_code
+                       : portal_conf_change_code(req->conf);
     portal_security_headers(r);
 
     n = strlen(mount);

@@ -23,7 +23,51 @@ port=${PORTAL_TEST_PORT:-8529}
 data=$(mktemp -d /tmp/portal-test.XXXXXX)
 chmod 755 "$data"
 [ "$(id -u)" = 0 ] && chown nobody:nogroup "$data"
-trap 'rm -rf "$data"' EXIT
+
+# a real SMTP server on loopback that keeps what it receives
+# (t/unit/smtp_sink.py); the tests read the messages from PORTAL_MAIL_DIR and
+# may stop and start it (PortalTest::sink_stop/sink_start)
+mail=$(mktemp -d /tmp/portal-mail.XXXXXX)
+smtp_port=${PORTAL_SMTP_PORT:-2525}
+while ss -Hltn "sport = :$smtp_port" 2>/dev/null | grep -q .; do
+    smtp_port=$((smtp_port + 1))
+done
+export PORTAL_SMTP_PORT="$smtp_port" PORTAL_MAIL_DIR="$mail/inbox"
+mkdir -p "$PORTAL_MAIL_DIR"
+export PORTAL_SINK="python3 $top/t/unit/smtp_sink.py --port $smtp_port --dir $PORTAL_MAIL_DIR"
+$PORTAL_SINK > "$mail/sink.log" 2>&1 &
+echo $! > "$mail/sink.pid"
+export PORTAL_SINK_PIDFILE="$mail/sink.pid"
+n=0
+until grep -q ready "$mail/sink.log" 2>/dev/null; do
+    n=$((n + 1))
+    [ $n -lt 100 ] || { echo "apache-test.sh: the SMTP sink did not start:"; cat "$mail/sink.log"; exit 1; }
+    sleep 0.1
+done
+# an OpenID Connect provider on loopback (t/oidc/provider.py) for
+# mod_auth_openidc to talk to
+oidc_port=${PORTAL_OIDC_PORT:-9511}
+while ss -Hltn "sport = :$oidc_port" 2>/dev/null | grep -q .; do
+    oidc_port=$((oidc_port + 1))
+done
+export PORTAL_OIDC_PORT="$oidc_port"
+python3 "$top/t/oidc/provider.py" --port "$oidc_port" --client-id portal-test \
+    --client-secret test-secret --redirect-uri "http://127.0.0.1:$port/oidc/redirect" \
+    > "$mail/oidc.log" 2>&1 &
+echo $! > "$mail/oidc.pid"
+n=0
+until grep -q ready "$mail/oidc.log" 2>/dev/null; do
+    n=$((n + 1))
+    [ $n -lt 100 ] || { echo "apache-test.sh: the OIDC provider did not start:"; cat "$mail/oidc.log"; exit 1; }
+    sleep 0.1
+done
+
+cleanup() {
+    kill "$(cat "$mail/oidc.pid")" 2>/dev/null
+    kill "$(cat "$mail/sink.pid")" 2>/dev/null
+    [ -n "${KEEPMAIL:-}" ] || rm -rf "$data" "$mail"
+}
+trap cleanup EXIT
 
 export PORTAL_MODULE="$build/.libs/mod_portal.so"
 export PORTAL_DATA_DIR="$data"

@@ -5,7 +5,9 @@
 # free one) with an empty data folder, waits for it, runs
 # t/browser/portal.test.mjs (playwright-core + /usr/bin/chromium), stops the
 # server and exits with the tests' status.  Screenshots, results.txt,
-# results.tap and server.log land in t/browser/results/.
+# results.tap and server.log land in t/browser/results/.  PORTAL_DATA tells
+# the tests the data folder: with no SMTP server configured the portal
+# writes every mail as DATA/mail/NNNNNNNN.eml, where they find the links.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top/t/browser"
@@ -42,7 +44,7 @@ portal_start "$port" "$data" results/server.log results/server.log
 url=$portal_url
 
 set +e
-PORTAL_URL=$url node --test --test-concurrency=1 \
+PORTAL_URL=$url PORTAL_DATA=$data node --test --test-concurrency=1 \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination=results/results.tap \
     portal.test.mjs

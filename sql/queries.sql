@@ -40,17 +40,28 @@ SELECT
     (SELECT COUNT(*) FROM users WHERE email_lc = %s) AS email_taken
 
 -- name: user_insert
+-- The last argument is email_verified_at: NULL until the owner opens the
+-- mailed link (or now, when PortalEmailVerification is Off).
 INSERT INTO users (uuid, username, username_lc, email, email_lc,
                    password_hash, first_name, last_name, address, role,
-                   created_at, password_changed_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %lld, %lld)
+                   created_at, password_changed_at, email_verified_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %lld, %lld, %lld)
 
 -- name: user_by_login
-SELECT id, uuid, username, email, password_hash, role
+SELECT id, uuid, username, email, first_name, password_hash, role,
+       email_verified_at
 FROM users
 WHERE username_lc = %s OR email_lc = %s
 ORDER BY CASE WHEN username_lc = %s THEN 0 ELSE 1 END
 LIMIT 1
+
+-- name: user_by_email
+SELECT id, uuid, username, email, first_name, last_name, email_verified_at
+FROM users WHERE email_lc = %s
+
+-- name: user_verify_email
+UPDATE users SET email_verified_at = %lld
+WHERE id = %lld AND email_verified_at IS NULL
 
 -- name: user_by_id
 SELECT id, uuid, username, email, password_hash, first_name, last_name,
@@ -111,8 +122,126 @@ DELETE FROM sessions WHERE user_id = %lld AND id_hash <> %s
 -- name: sessions_purge
 DELETE FROM sessions WHERE expires_at <= %lld OR last_seen_at <= %lld
 
+-- name: sessions_delete_user
+DELETE FROM sessions WHERE user_id = %lld
+
+-- name: sessions_of_user
+-- The live sessions of one user, newest first (arguments: user, now,
+-- now - idle timeout).
+SELECT id_hash, created_at, last_seen_at, ip, user_agent
+FROM sessions
+WHERE user_id = %lld AND expires_at > %lld AND last_seen_at > %lld
+ORDER BY created_at DESC
+
+-- name: session_delete_of_user
+DELETE FROM sessions WHERE id_hash = %s AND user_id = %lld
+
 -- name: sessions_count
 SELECT COUNT(*) AS n FROM sessions
+
+-- ---------------------------------------------------------------- tokens
+
+-- name: tx_begin
+BEGIN
+
+-- name: tx_commit
+COMMIT
+
+-- name: tx_rollback
+ROLLBACK
+
+-- name: token_insert
+INSERT INTO auth_tokens (id_hash, user_id, purpose, created_at, expires_at,
+                         data)
+VALUES (%s, %lld, %s, %lld, %lld, %s)
+
+-- name: token_get
+SELECT t.user_id, t.expires_at, t.used_at, t.attempts, t.data,
+       u.uuid, u.username, u.email, u.first_name, u.last_name,
+       u.email_verified_at
+FROM auth_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.id_hash = %s AND t.purpose = %s
+
+-- name: token_use
+-- Single use: of two requests racing with one token, one changes a row.
+UPDATE auth_tokens SET used_at = %lld
+WHERE id_hash = %s AND used_at IS NULL
+
+-- name: tokens_retire
+-- Retire a user's unused tokens of one purpose (a newer one replaces them).
+UPDATE auth_tokens SET used_at = %lld
+WHERE user_id = %lld AND purpose = %s AND used_at IS NULL
+
+-- name: token_last_issued
+SELECT MAX(created_at) AS last FROM auth_tokens
+WHERE user_id = %lld AND purpose = %s
+
+-- name: code_pending
+-- The newest unused confirmation code of a user.
+SELECT id_hash, expires_at, attempts, data FROM auth_tokens
+WHERE user_id = %lld AND purpose = %s AND used_at IS NULL
+ORDER BY created_at DESC
+LIMIT 1
+
+-- name: code_attempt
+UPDATE auth_tokens SET attempts = attempts + 1 WHERE id_hash = %s
+
+-- name: tokens_purge
+DELETE FROM auth_tokens WHERE expires_at <= %lld
+
+-- name: reset_request_insert
+INSERT INTO reset_requests (email_lc, mount, ip, created_at)
+VALUES (%s, %s, %s, %lld)
+
+-- name: reset_requests_pending
+SELECT id, email_lc, mount FROM reset_requests
+WHERE processed_at IS NULL ORDER BY id LIMIT 50
+
+-- name: reset_request_done
+UPDATE reset_requests SET processed_at = %lld WHERE id = %lld
+
+-- name: reset_requests_purge
+DELETE FROM reset_requests WHERE created_at <= %lld
+
+-- ---------------------------------------------------------------- outbox
+
+-- name: outbox_insert
+INSERT INTO outbox (created_at, to_addr, message_id, message,
+                    next_attempt_at)
+VALUES (%lld, %s, %s, %s, %lld)
+
+-- name: outbox_interrupted
+-- A message left in 'sending' by a run that died may have reached the
+-- server: it is never sent again.
+UPDATE outbox SET status = 'failed',
+    last_error = 'delivery was interrupted; the server may have accepted it'
+WHERE status = 'sending' AND claimed_at <= %lld
+
+-- name: outbox_due
+SELECT id, to_addr, message_id, message, attempts, created_at FROM outbox
+WHERE status = 'pending' AND next_attempt_at <= %lld
+ORDER BY id
+LIMIT 20
+
+-- name: outbox_claim
+UPDATE outbox SET status = 'sending', claimed_at = %lld,
+    attempts = attempts + 1
+WHERE id = %lld AND status = 'pending'
+
+-- name: outbox_sent
+UPDATE outbox SET status = 'sent', sent_at = %lld, last_error = NULL
+WHERE id = %lld
+
+-- name: outbox_retry
+UPDATE outbox SET status = 'pending', next_attempt_at = %lld,
+    last_error = %s
+WHERE id = %lld
+
+-- name: outbox_failed
+UPDATE outbox SET status = 'failed', last_error = %s WHERE id = %lld
+
+-- name: outbox_counts
+SELECT status, COUNT(*) AS n FROM outbox GROUP BY status ORDER BY status
 
 -- ---------------------------------------------------------------- jobs
 

@@ -22,8 +22,8 @@ for my $kind (sort keys %hashes) {
     $i++;
     dbh()->do(q{INSERT INTO users (uuid, username, username_lc, email, email_lc,
                 password_hash, first_name, last_name, address, role,
-                created_at, password_changed_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'Old', 'Timer', 'Somewhere', 'client', 1, 1)},
+                created_at, password_changed_at, email_verified_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'Old', 'Timer', 'Somewhere', 'client', 1, 1, 1)},
               undef, sprintf('00000000-0000-4000-8000-%012d', $$ * 10 + $i),
               $user, lc $user, "$user\@example.org", lc "$user\@example.org",
               $hashes{$kind});

@@ -291,3 +291,22 @@ apr_status_t pt_uuid_new(apr_pool_t *p, const char **uuid)
     *uuid = out;
     return APR_SUCCESS;
 }
+
+apr_status_t pt_code6_new(apr_pool_t *p, const char **code)
+{
+    /* the largest multiple of 10^6 below 2^32: values above it are drawn
+     * again, so every code is equally likely */
+    const apr_uint32_t limit = 4294000000U;
+    unsigned char b[4];
+    apr_uint32_t v;
+
+    do {
+        if (pt_random_bytes(b, sizeof(b)) != APR_SUCCESS) {
+            return APR_EGENERAL;
+        }
+        v = ((apr_uint32_t)b[0] << 24) | ((apr_uint32_t)b[1] << 16)
+            | ((apr_uint32_t)b[2] << 8) | b[3];
+    } while (v >= limit);
+    *code = apr_psprintf(p, "%06u", (unsigned)(v % 1000000U));
+    return APR_SUCCESS;
+}

@@ -49,6 +49,9 @@ const char *pt_hmac_b64url(apr_pool_t *p, const unsigned char *key,
 /* Constant-time equality of two NUL-terminated strings (length leaks). */
 int pt_secret_equal(const char *a, const char *b);
 
+/* A uniformly random 6-digit code ("000000" to "999999"). */
+apr_status_t pt_code6_new(apr_pool_t *p, const char **code);
+
 /* A random RFC 4122 version 4 UUID, lower case. */
 apr_status_t pt_uuid_new(apr_pool_t *p, const char **uuid);
 

@@ -294,8 +294,12 @@ static apr_status_t db_fail(pt_db_t *db, int rc, const char *what)
     return APR_EGENERAL;
 }
 
-static apr_status_t db_prepare(pt_db_t *db, const char *label, int nargs,
-                               apr_dbd_prepared_t **stmt)
+/* Prepare label's statement.  Cached per connection unless `fresh`: the
+ * migration bookkeeping runs while migrations change the schema, and a
+ * cached SQLite statement then fails ("schema has changed"), so those are
+ * prepared anew, unnamed, in db->pool each time. */
+static apr_status_t db_prepare_ex(pt_db_t *db, const char *label, int nargs,
+                                  int fresh, apr_dbd_prepared_t **stmt)
 {
     const sql_query_t *q = apr_hash_get(db->sql->queries, label,
                                         APR_HASH_KEY_STRING);
@@ -310,6 +314,15 @@ static apr_status_t db_prepare(pt_db_t *db, const char *label, int nargs,
         db->errmsg = apr_psprintf(db->pool, "query '%s' takes %d arguments, "
                                   "given %d", label, q->nargs, nargs);
         return APR_EGENERAL;
+    }
+    if (fresh) {
+        *stmt = NULL;
+        rc = apr_dbd_prepare(db->driver, db->pool, db->handle, q->text,
+                             NULL, stmt);
+        return rc == 0 ? APR_SUCCESS
+                       : db_fail(db, rc, apr_psprintf(db->pool,
+                                                      "preparing '%s'",
+                                                      label));
     }
     *stmt = apr_hash_get(db->prepared, label, APR_HASH_KEY_STRING);
     if (*stmt) {
@@ -327,14 +340,14 @@ static apr_status_t db_prepare(pt_db_t *db, const char *label, int nargs,
     return APR_SUCCESS;
 }
 
-apr_status_t pt_db_exec(pt_db_t *db, const char *label, int *nrows,
-                        const char **args, int nargs)
+static apr_status_t db_exec(pt_db_t *db, const char *label, int fresh,
+                            int *nrows, const char **args, int nargs)
 {
     apr_dbd_prepared_t *stmt;
     apr_status_t rv;
     int rc, n = 0;
 
-    rv = db_prepare(db, label, nargs, &stmt);
+    rv = db_prepare_ex(db, label, nargs, fresh, &stmt);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -349,9 +362,15 @@ apr_status_t pt_db_exec(pt_db_t *db, const char *label, int *nrows,
     return APR_SUCCESS;
 }
 
-apr_status_t pt_db_select(pt_db_t *db, const char *label,
-                          apr_array_header_t **rows,
-                          const char **args, int nargs)
+apr_status_t pt_db_exec(pt_db_t *db, const char *label, int *nrows,
+                        const char **args, int nargs)
+{
+    return db_exec(db, label, 0, nrows, args, nargs);
+}
+
+static apr_status_t db_select(pt_db_t *db, const char *label, int fresh,
+                              apr_array_header_t **rows,
+                              const char **args, int nargs)
 {
     apr_dbd_prepared_t *stmt;
     apr_dbd_results_t *res = NULL;
@@ -360,7 +379,7 @@ apr_status_t pt_db_select(pt_db_t *db, const char *label,
     apr_status_t rv;
     int rc, ncols, i;
 
-    rv = db_prepare(db, label, nargs, &stmt);
+    rv = db_prepare_ex(db, label, nargs, fresh, &stmt);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -392,6 +411,13 @@ apr_status_t pt_db_select(pt_db_t *db, const char *label,
     }
     *rows = out;
     return APR_SUCCESS;
+}
+
+apr_status_t pt_db_select(pt_db_t *db, const char *label,
+                          apr_array_header_t **rows,
+                          const char **args, int nargs)
+{
+    return db_select(db, label, 0, rows, args, nargs);
 }
 
 apr_status_t pt_db_one(pt_db_t *db, const char *label, pt_row_t **row,
@@ -514,7 +540,7 @@ static apr_status_t apply_migration(pt_db_t *db, const migration_t *m,
                               db->errmsg);
         }
     }
-    rv = pt_db_exec(db, "migrate_record", NULL,
+    rv = db_exec(db, "migrate_record", 1, NULL,
                     PT_ARGS(apr_itoa(db->pool, m->version), m->name,
                             apr_off_t_toa(db->pool,
                                           apr_time_sec(apr_time_now()))));
@@ -550,7 +576,12 @@ apr_status_t pt_db_migrate(pt_db_t *db, int *applied, int *version,
         rv = pt_db_run_named(db, "migrate_table");
     }
     if (rv == APR_SUCCESS) {
-        rv = pt_db_one(db, "migrate_version", &row, PT_NOARGS);
+        apr_array_header_t *rows;
+
+        rv = db_select(db, "migrate_version", 1, &rows, PT_NOARGS);
+        if (rv == APR_SUCCESS && rows->nelts > 0) {
+            row = APR_ARRAY_IDX(rows, 0, pt_row_t *);
+        }
     }
     if (rv != APR_SUCCESS) {
         pt_err_set(err, db->pool, db->sql->dialect, 0, "%s", db->errmsg);

@@ -6,6 +6,11 @@
 -- migrating at the same time run one after the other.
 BEGIN IMMEDIATE
 
+-- name: tx_begin
+-- Take the write lock at once: a deferred transaction that reads first
+-- can fail with SQLITE_BUSY when it later needs to write.
+BEGIN IMMEDIATE
+
 -- name: init_wal
 -- Connection set-up for tools that open the database themselves (httpd
 -- uses DBDInitSQL for the same).

@@ -1,18 +1,27 @@
 // portal.test.mjs -- mod_portal in a real browser: playwright-core driving
 // Debian's /usr/bin/chromium, clicking and typing as a person does.
 //
-//   PORTAL_URL=http://127.0.0.1:18480 node --test portal.test.mjs
+//   PORTAL_URL=http://127.0.0.1:18480 PORTAL_DATA=/its/data/folder \
+//       node --test portal.test.mjs
 // (scripts/browser.sh starts a portal and runs this for you.)
+//
+// The portal mails links (confirm the address, reset the password).  With
+// no SMTP server configured its background job writes each mail as
+// PORTAL_DATA/mail/NNNNNNNN.eml; the tests read the links from there and
+// open them in the browser, as a person would from their mailbox.
 //
 // Every page visited is saved as results/NN-name.png; results/results.txt
 // lists each test with pass/fail/skip.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const BASE = (process.env.PORTAL_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const DATA = process.env.PORTAL_DATA;
+const MAIL_WAIT = 30000;   // ms; the mail job runs every PortalMailInterval (10 s)
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
@@ -30,6 +39,10 @@ const USER = {
 const SHORT_PASSWORD = 'short1';                 // 6 characters: too short
 const FIRST_PASSWORD = 'difference-engine-1843';
 const NEW_PASSWORD = 'analytical-engine-1837';
+const RESET_PASSWORD = 'jacquard-loom-punched-1804';
+// a second device for the session list: a phone with its own user agent
+const PHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) '
+    + 'AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 
 let browser;
 let shot = 0;
@@ -38,8 +51,8 @@ const problems = [];   // console errors, page errors, CSP violations
 
 // A new browser context whose pages report every console error, uncaught
 // exception and CSP violation into `problems`.
-async function newContext(viewport) {
-    const context = await browser.newContext({ viewport });
+async function newContext(viewport, options = {}) {
+    const context = await browser.newContext({ viewport, ...options });
     // Chromium also logs CSP violations to the console; this listener makes
     // sure none is missed (init scripts are not subject to the page's CSP).
     await context.addInitScript(() => {
@@ -53,7 +66,8 @@ async function newContext(viewport) {
 }
 
 function watch(page) {
-    // A rejected form comes back with status 400 or 401 by design, and
+    // A rejected form comes back with status 400, 401 or 403 by design
+    // (403: signing in before confirming the email address), and
     // Chromium logs "Failed to load resource" for that page itself.  That
     // one message is expected; the same message for a stylesheet, image or
     // script (or for any other page) is a problem.
@@ -70,7 +84,7 @@ function watch(page) {
         }
         const failed = /^Failed to load resource: the server responded with a status of (\d+)/
             .exec(msg.text());
-        if (failed && [400, 401].includes(Number(failed[1]))
+        if (failed && [400, 401, 403].includes(Number(failed[1]))
             && documents.get(msg.location().url) === Number(failed[1])) {
             return;
         }
@@ -115,6 +129,128 @@ async function noHorizontalScroll(page) {
     }));
 }
 
+// --------------------------------------------------------------- mail
+// The .eml files of PORTAL_DATA/mail, oldest first.
+function mailFiles() {
+    assert.ok(DATA, 'PORTAL_DATA (the portal\'s data folder) is set, so the mailed links can be read');
+    try {
+        return readdirSync(join(DATA, 'mail')).filter((f) => /^\d+\.eml$/.test(f)).sort();
+    } catch (err) {
+        if (err.code === 'ENOENT') {
+            return [];   // nothing mailed yet
+        }
+        throw err;
+    }
+}
+
+// What is in the mail folder now: the next waitForMail() looks at newer files only.
+function mailMark() {
+    return new Set(mailFiles());
+}
+
+function decodeQuotedPrintable(text) {
+    const bytes = [];
+    const soft = text.replace(/=\r?\n/g, '');
+    for (let i = 0; i < soft.length; i++) {
+        const hex = soft[i] === '=' && /^[0-9A-Fa-f]{2}$/.test(soft.slice(i + 1, i + 3));
+        if (hex) {
+            bytes.push(parseInt(soft.slice(i + 1, i + 3), 16));
+            i += 2;
+        } else {
+            bytes.push(...Buffer.from(soft[i], 'utf8'));
+        }
+    }
+    return Buffer.from(bytes).toString('utf8');
+}
+
+// RFC 2047 encoded words (=?UTF-8?Q?...?= / =?UTF-8?B?...?=) in a header.
+function decodeHeader(value) {
+    return value.replace(/=\?([^?]+)\?([QqBb])\?([^?]*)\?=(\s+(?==\?))?/g, (_, charset, enc, data) =>
+        (enc.toUpperCase() === 'B'
+            ? Buffer.from(data, 'base64').toString('utf8')
+            : decodeQuotedPrintable(data.replace(/_/g, ' '))));
+}
+
+// A MIME entity: unfolded headers (lower-case names) and the decoded text
+// parts, walking into multipart bodies.
+function parseEntity(raw) {
+    let at = raw.indexOf('\r\n\r\n');
+    if (at < 0) {
+        at = raw.length;
+    }
+    const headers = {};
+    for (const line of raw.slice(0, at).replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
+        const m = /^([^:\s]+):\s*(.*)$/.exec(line);
+        if (m) {
+            headers[m[1].toLowerCase()] = m[2];
+        }
+    }
+    const body = raw.slice(at + 4);
+    const type = (headers['content-type'] || 'text/plain').toLowerCase();
+    const parts = [];
+    const boundary = /boundary="?([^";]+)"?/i.exec(headers['content-type'] || '');
+    if (type.startsWith('multipart/') && boundary) {
+        const pieces = body.split('--' + boundary[1]);
+        // [preamble, part, ..., "--" + epilogue]
+        for (const piece of pieces.slice(1)) {
+            if (piece.startsWith('--')) {
+                break;
+            }
+            parts.push(...parseEntity(piece.replace(/^\r\n/, '').replace(/\r\n$/, '')).parts);
+        }
+    } else {
+        const cte = (headers['content-transfer-encoding'] || '7bit').toLowerCase();
+        const text = cte === 'quoted-printable' ? decodeQuotedPrintable(body)
+            : cte === 'base64' ? Buffer.from(body, 'base64').toString('utf8')
+            : body;
+        parts.push({ type: type.split(';')[0].trim(), cte, text });
+    }
+    return { headers, parts };
+}
+
+// Wait for a mail newer than `mark` to `to` whose subject matches `subject`;
+// return its file, subject, text/plain body and the links on their own line.
+async function waitForMail(mark, to, subject) {
+    const deadline = Date.now() + MAIL_WAIT;
+    for (;;) {
+        for (const file of mailFiles()) {
+            if (mark.has(file)) {
+                continue;
+            }
+            const raw = readFileSync(join(DATA, 'mail', file), 'utf8');
+            const mail = parseEntity(raw);
+            const subj = decodeHeader(mail.headers.subject || '');
+            if (!(mail.headers.to || '').toLowerCase().includes(to.toLowerCase())
+                || !subject.test(subj)) {
+                continue;
+            }
+            mark.add(file);   // each mail is found once
+            assert.doesNotMatch(raw, /[^\r]\n/, `${file}: every line ends in CRLF`);
+            assert.match(mail.headers['content-type'] || '', /^multipart\/alternative/i,
+                         `${file} is multipart/alternative`);
+            const plain = mail.parts.find((part) => part.type === 'text/plain');
+            assert.ok(plain, `${file} has a text/plain part`);
+            assert.ok(mail.parts.some((part) => part.type === 'text/html'),
+                      `${file} has a text/html part`);
+            const text = plain.text.replace(/\r\n/g, '\n');
+            const links = text.split('\n').map((l) => l.trim()).filter((l) => /^https?:\/\/\S+$/.test(l));
+            return { file, subject: subj, text, links, cte: plain.cte };
+        }
+        if (Date.now() > deadline) {
+            throw new Error(`no mail to ${to} with a subject like ${subject} in ${join(DATA, 'mail')} `
+                            + `after ${MAIL_WAIT / 1000} s`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+}
+
+// The one link of `mail` to BASE + path (path with its "?").
+function linkTo(mail, path) {
+    const found = mail.links.filter((l) => l.startsWith(BASE + path));
+    assert.equal(found.length, 1, `${mail.file} has one ${path} link on its own line:\n${mail.text}`);
+    return found[0];
+}
+
 before(async () => {
     mkdirSync(RESULTS, { recursive: true });
     for (const f of readdirSync(RESULTS)) {
@@ -143,11 +279,14 @@ after(async () => {
 });
 
 // --------------------------------------------------------------- journey
-// One person, one browser tab, from first visit to signing out twice.  The
-// steps depend on each other: after a failure the rest are skipped.
+// One person, one browser tab, from first visit through confirming the
+// email address, changing and then resetting the password, to signing out.
+// The steps depend on each other: after a failure the rest are skipped.
 describe('a new user, from registration to signing out', () => {
     let context, page;
     let broken = false;
+    let mark;                // the mail folder before the step's action
+    let resetNotice;         // the mail after the reset, awaited later
 
     function step(name, fn) {
         check(name, async (t) => {
@@ -167,6 +306,12 @@ describe('a new user, from registration to signing out', () => {
         });
     }
 
+    async function signIn(p, password) {
+        await p.fill('#username', USER.username);
+        await p.fill('#password', password);
+        await p.getByRole('button', { name: 'Sign in' }).click();
+    }
+
     before(async () => {
         context = await newContext(DESKTOP);
         page = await context.newPage();
@@ -181,6 +326,7 @@ describe('a new user, from registration to signing out', () => {
         assert.match(await page.title(), /Sign in/);
         assert.equal(await page.locator('#username').count(), 1);
         assert.equal(await page.locator('input[type=password]#password').count(), 1);
+        await page.getByRole('link', { name: 'Forgot your password?', exact: true }).waitFor();
         await snap(page, 'login');
     });
 
@@ -226,18 +372,50 @@ describe('a new user, from registration to signing out', () => {
         await snap(page, 'register-password-too-short');
     });
 
-    step('with a good password the account is created', async () => {
+    step('with a good password the account is created and a link is mailed', async () => {
+        mark = mailMark();
         await page.fill('#password', FIRST_PASSWORD);
         await page.getByRole('button', { name: 'Create account' }).click();
         await page.waitForURL(/\/login\?registered=1$/);
-        assert.match(await page.locator('.notice').innerText(), /Your account was created/);
+        const notice = await page.locator('.notice').innerText();
+        assert.match(notice, /Your account was created/);
+        assert.match(notice, /We have sent you a link/);
         await snap(page, 'login-registered');
     });
 
+    step('signing in before confirming the address is refused', async () => {
+        const answer = page.waitForResponse((res) => res.request().isNavigationRequest()
+                                            && new URL(res.url()).pathname === '/login');
+        await signIn(page, FIRST_PASSWORD);
+        assert.equal((await answer).status(), 403);
+        const error = page.locator('.error');
+        await error.waitFor();
+        assert.match(await error.innerText(), /Confirm your email address first/);
+        await page.getByRole('button', { name: 'Send the link again' }).waitFor();
+        assert.equal(path(page), '/login');
+        assert.equal(await page.inputValue('#username'), USER.username, 'username kept');
+        assert.equal(await page.inputValue('#password'), '', 'password not sent back');
+        assert.equal(await page.locator('#sign-out').count(), 0, 'not signed in');
+        await snap(page, 'login-unconfirmed');
+    });
+
+    step('the mailed confirmation link confirms the address', async () => {
+        const mail = await waitForMail(mark, USER.email, /^Confirm your email address for /);
+        assert.match(mail.text, new RegExp(`Hello ${USER.first_name}`));
+        const link = linkTo(mail, '/verify_email?token=');
+        await page.goto(link);
+        await page.waitForURL(/\/login\?verified=1$/);
+        assert.match(await page.locator('.notice').innerText(), /Your email address is confirmed/);
+        await snap(page, 'login-verified');
+        // the link works once
+        await page.goto(link);
+        assert.match(await page.locator('.error').innerText(), /already used/);
+        await snap(page, 'verify-email-used-link');
+        await page.goto(BASE + '/login');
+    });
+
     step('signing in shows the dashboard with the profile and the sign-in', async () => {
-        await page.fill('#username', USER.username);
-        await page.fill('#password', FIRST_PASSWORD);
-        await page.getByRole('button', { name: 'Sign in' }).click();
+        await signIn(page, FIRST_PASSWORD);
         await page.waitForURL(/\/dashboard$/);
         await page.getByRole('heading', { name: `Welcome, ${USER.first_name}` }).waitFor();
         assert.equal(await page.locator('#profile-name').innerText(),
@@ -279,7 +457,8 @@ describe('a new user, from registration to signing out', () => {
         await snap(page, 'change-password-wrong-current');
     });
 
-    step('with the right current password the password is changed', async () => {
+    step('with the right current password the password is changed and a notice mailed', async () => {
+        mark = mailMark();
         await page.fill('#current_password', FIRST_PASSWORD);
         await page.fill('#new_password', NEW_PASSWORD);
         await page.fill('#confirm_password', NEW_PASSWORD);
@@ -287,6 +466,10 @@ describe('a new user, from registration to signing out', () => {
         await page.waitForURL(/\/dashboard\?password_changed=1$/);
         assert.match(await page.locator('.notice').innerText(), /Your password was changed/);
         await snap(page, 'dashboard-password-changed');
+        const mail = await waitForMail(mark, USER.email, /^Your .* password was changed$/);
+        assert.match(mail.text, /password of your .* account was changed/);
+        assert.match(mail.text, /127\.0\.0\.1/);
+        linkTo(mail, '/forgot_password');
     });
 
     step('"Sign out" signs out', async () => {
@@ -302,11 +485,69 @@ describe('a new user, from registration to signing out', () => {
         await snap(page, 'dashboard-after-sign-out');
     });
 
-    step('the old password no longer works', async () => {
-        await page.goto(BASE + '/login');
-        await page.fill('#username', USER.username);
-        await page.fill('#password', FIRST_PASSWORD);
-        await page.getByRole('button', { name: 'Sign in' }).click();
+    step('"Forgot your password?" gives the same answer whatever the address', async () => {
+        await page.getByRole('link', { name: 'Forgot your password?', exact: true }).click();
+        await page.waitForURL(/\/forgot_password$/);
+        await page.getByRole('heading', { name: 'Forgot your password?' }).waitFor();
+        await snap(page, 'forgot-password');
+
+        // an address without an account first...
+        await page.fill('#email', `nobody.${stamp}@example.org`);
+        await page.getByRole('button', { name: 'Send the link' }).click();
+        const notice = page.locator('.notice');
+        await notice.waitFor();
+        const unknown = await notice.innerText();
+        assert.match(unknown, /If an account exists for that address/);
+        assert.equal(path(page), '/forgot_password');
+        await snap(page, 'forgot-password-unknown-address');
+
+        // ...then the user's: word for word the same
+        mark = mailMark();
+        await page.fill('#email', USER.email.toUpperCase());   // any case will do
+        await page.getByRole('button', { name: 'Send the link' }).click();
+        await page.waitForLoadState();
+        await notice.waitFor();
+        assert.equal(await notice.innerText(), unknown);
+        await snap(page, 'forgot-password-sent');
+    });
+
+    step('the mailed reset link opens the form; two different passwords are refused', async () => {
+        const mail = await waitForMail(mark, USER.email, /^Choose a new password for /);
+        const link = linkTo(mail, '/reset_password?token=');
+        await page.goto(link);
+        await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+        await snap(page, 'reset-password');
+
+        await page.fill('#new_password', RESET_PASSWORD);
+        await page.fill('#confirm_password', RESET_PASSWORD + '-typo');
+        await page.getByRole('button', { name: 'Set the new password' }).click();
+        const fieldError = page.locator('#confirm_password ~ .field-error');
+        await fieldError.waitFor();
+        assert.match(await fieldError.innerText(), /do not match/);
+        assert.equal(await page.getAttribute('#confirm_password', 'aria-invalid'), 'true');
+        assert.equal(await page.locator('.field-error').count(), 1);
+        assert.match(await page.locator('.error').innerText(), /not changed/);
+        assert.equal(await page.inputValue('#new_password'), '', 'passwords are not sent back');
+        await snap(page, 'reset-password-mismatch');
+    });
+
+    step('with matching passwords the password is reset', async () => {
+        mark = mailMark();
+        await page.fill('#new_password', RESET_PASSWORD);
+        await page.fill('#confirm_password', RESET_PASSWORD);
+        await page.getByRole('button', { name: 'Set the new password' }).click();
+        await page.waitForURL(/\/login\?reset=1$/);
+        assert.match(await page.locator('.notice').innerText(),
+                     /Your password was changed and every session signed out/);
+        await snap(page, 'login-reset');
+        // the notice mail comes with the next run of the mail job: checked
+        // at the end, so the wait overlaps the next steps
+        resetNotice = waitForMail(mark, USER.email, /^Your .* password was changed$/);
+        resetNotice.catch(() => {});   // a failure is reported where it is awaited
+    });
+
+    step('the password from before the reset no longer works', async () => {
+        await signIn(page, NEW_PASSWORD);
         const error = page.locator('.error');
         await error.waitFor();
         assert.match(await error.innerText(), /Incorrect username or password/);
@@ -317,7 +558,7 @@ describe('a new user, from registration to signing out', () => {
     });
 
     step('the new password works (Enter key) and shows the previous sign-in', async () => {
-        await page.fill('#password', NEW_PASSWORD);
+        await page.fill('#password', RESET_PASSWORD);
         await page.press('#password', 'Enter');
         await page.waitForURL(/\/dashboard$/);
         await page.getByRole('heading', { name: `Welcome, ${USER.first_name}` }).waitFor();
@@ -325,6 +566,74 @@ describe('a new user, from registration to signing out', () => {
         assert.doesNotMatch(previous, /first sign-in/);
         assert.match(previous, /127\.0\.0\.1/);
         await snap(page, 'dashboard-new-password');
+    });
+
+    step('"Where you are signed in" lists this browser as "this device"', async () => {
+        await page.getByRole('heading', { name: 'Where you are signed in' }).waitFor();
+        // the reset signed out every earlier session: only this one is left
+        const sessions = page.locator('ul.sessions > li');
+        assert.equal(await sessions.count(), 1);
+        assert.equal(await sessions.first().locator('.badge').innerText(), 'this device');
+        const ua = await page.evaluate(() => navigator.userAgent);
+        assert.match(await sessions.first().innerText(), /from 127\.0\.0\.1/);
+        assert.ok((await sessions.first().locator('strong').innerText()).includes(ua),
+                  'the browser is named by its user agent');
+        await sessions.first().getByRole('button', { name: 'Sign out' }).waitFor();
+        await page.locator('#sign-out-others').waitFor();
+    });
+
+    step('a second device is listed and can be signed out from here', async () => {
+        const phone = await newContext(PHONE, { userAgent: PHONE_UA, isMobile: true, hasTouch: true });
+        try {
+            const other = await phone.newPage();
+            const sessions = page.locator('ul.sessions > li');
+            const phoneRow = sessions.filter({ hasText: 'iPhone' });
+
+            // sign in on the phone; here the list shows two devices
+            await other.goto(BASE + '/login');
+            await signIn(other, RESET_PASSWORD);
+            await other.waitForURL(/\/dashboard$/);
+            const { scrollWidth, innerWidth } = await noHorizontalScroll(other);
+            await snap(other, 'dashboard-phone');
+            assert.ok(scrollWidth <= innerWidth,
+                      `the dashboard fits the phone: scrollWidth ${scrollWidth} <= ${innerWidth}`);
+            await page.reload();
+            assert.equal(await sessions.count(), 2);
+            assert.equal(await page.locator('ul.sessions .badge').count(), 1, 'one is "this device"');
+            assert.equal(await phoneRow.locator('.badge').count(), 0, 'the phone is not this device');
+            await snap(page, 'dashboard-two-devices');
+
+            // its own "Sign out" button ends the phone's session only
+            await phoneRow.getByRole('button', { name: 'Sign out' }).click();
+            await page.waitForURL(/\/dashboard\?signed_out_session=1$/);
+            assert.match(await page.locator('.notice').innerText(), /That device was signed out/);
+            assert.equal(await sessions.count(), 1);
+            await other.reload();
+            await other.getByRole('heading', { name: 'Sign in' }).waitFor();
+
+            // "Sign out everywhere else" does the same for every other device
+            await signIn(other, RESET_PASSWORD);
+            await other.waitForURL(/\/dashboard$/);
+            await page.goto(BASE + '/dashboard');
+            assert.equal(await sessions.count(), 2);
+            await page.locator('#sign-out-others').click();
+            await page.waitForURL(/\/dashboard\?signed_out_others=1$/);
+            assert.match(await page.locator('.notice').innerText(), /Every other device was signed out/);
+            assert.equal(await sessions.count(), 1);
+            assert.equal(await sessions.first().locator('.badge').innerText(), 'this device');
+            await snap(page, 'dashboard-signed-out-others');
+            await other.reload();
+            await other.getByRole('heading', { name: 'Sign in' }).waitFor();
+            assert.doesNotMatch(path(other), /^\/dashboard/);
+        } finally {
+            await phone.close();
+        }
+    });
+
+    step('a "password was changed" notice was mailed after the reset', async () => {
+        const mail = await resetNotice;
+        assert.match(mail.text, /password of your .* account was changed/);
+        linkTo(mail, '/forgot_password');
     });
 
     step('signing out again', async () => {

@@ -17,7 +17,9 @@ use Exporter 'import';
 
 our @EXPORT = qw(client base_url csrf_of get_page post_form register_user
                  login_user dbh unique_name csrf_from cookie_value
-                 post_raw count_users);
+                 post_raw count_users mails_to wait_mails mail_header
+                 mail_text mail_html link_in sink_stop sink_start
+                 mail_count wait_subject);
 
 my $counter = 0;
 
@@ -91,9 +93,16 @@ sub register_user {
         %over,
     );
     my $prefix = delete $f{prefix} // '';
+    # most tests are not about email confirmation: mark the account
+    # confirmed as its link would (t/09_mail.t follows real links)
+    my $verified = delete $f{verified} // 1;
     my $csrf = csrf_of($ua, "$prefix/register");
     my $res = post_form($ua, "$prefix/register", csrf_token => $csrf,
                         map { $_ => $f{$_} } sort keys %f);
+    if ($verified && $res->code == 303) {
+        dbh()->do('UPDATE users SET email_verified_at = created_at WHERE username = ?',
+                  undef, $f{username});
+    }
     return ($res, $f{username}, $f{password}, \%f);
 }
 
@@ -125,6 +134,137 @@ sub dbh {
         $dbh->sqlite_busy_timeout(10000);
     }
     return $dbh;
+}
+
+# ------------------------------------------------------------ mail
+
+sub _mail_files {
+    my $dir = $ENV{PORTAL_MAIL_DIR};
+    opendir(my $dh, $dir) or return ();
+    my @f = sort grep { /\.eml$/ } readdir($dh);
+    closedir($dh);
+    return map { "$dir/$_" } @f;
+}
+
+sub _slurp {
+    my ($path) = @_;
+    open(my $fh, '<:raw', $path) or return '';
+    local $/;
+    return scalar <$fh>;
+}
+
+# Every message received so far for $addr (raw, in arrival order).
+sub mails_to {
+    my ($addr) = @_;
+    my @out;
+    for my $f (_mail_files()) {
+        my $m = _slurp($f);
+        my ($head) = split /\r?\n\r?\n/, $m, 2;
+        push @out, $m if $head =~ /^To:.*\Q$addr\E/mi;
+    }
+    return @out;
+}
+
+sub mail_count { return scalar _mail_files() }
+
+# Wait (up to $secs) until $addr has at least $n messages; returns them.
+sub wait_mails {
+    my ($addr, $n, $secs) = @_;
+    $n //= 1;
+    my $until = time + ($secs // 20);
+    my @m;
+    while (1) {
+        @m = mails_to($addr);
+        return @m if @m >= $n || time > $until;
+        select(undef, undef, undef, 0.25);
+    }
+}
+
+# Wait until $addr has $n messages whose Subject matches $re; returns them.
+sub wait_subject {
+    my ($addr, $re, $n, $secs) = @_;
+    $n //= 1;
+    my $until = time + ($secs // 20);
+    my @m;
+    while (1) {
+        @m = grep { (mail_header($_, 'Subject') // '') =~ $re } mails_to($addr);
+        return @m if @m >= $n || time > $until;
+        select(undef, undef, undef, 0.25);
+    }
+}
+
+sub mail_header {
+    my ($m, $name) = @_;
+    my ($head) = split /\r?\n\r?\n/, $m, 2;
+    $head =~ s/\r?\n[ \t]+/ /g;          # unfold
+    return $1 if $head =~ /^\Q$name\E:[ \t]*(.*?)\r?$/mi;
+    return undef;
+}
+
+# The decoded body of the first part of type $type (text/plain, text/html).
+sub _part {
+    my ($m, $type) = @_;
+    my @parts = split /\r?\n--[^\r\n]+\r?\n/, $m;
+    unshift @parts, $m;
+    for my $p (@parts) {
+        my ($h, $b) = split /\r?\n\r?\n/, $p, 2;
+        next unless defined $b && $h =~ m{^Content-Type:\s*\Q$type\E}mi;
+        $b =~ s/\r?\n--[^\r\n]+--\s*\z//;
+        if ($h =~ /^Content-Transfer-Encoding:\s*quoted-printable/mi) {
+            require MIME::QuotedPrint;
+            $b = MIME::QuotedPrint::decode_qp($b);
+        }
+        elsif ($h =~ /^Content-Transfer-Encoding:\s*base64/mi) {
+            require MIME::Base64;
+            $b = MIME::Base64::decode_base64($b);
+        }
+        utf8::decode($b);
+        return $b;
+    }
+    return undef;
+}
+sub mail_text { return _part($_[0], 'text/plain') }
+sub mail_html { return _part($_[0], 'text/html') }
+
+# The path and query of the first link to $path in $text.
+sub link_in {
+    my ($text, $path) = @_;
+    return $1 if defined $text && $text =~ m{https?://[^/\s]+([^\s"<]*?\Q$path\E\?token=[A-Za-z0-9_-]+)};
+    return undef;
+}
+
+sub sink_stop {
+    open(my $fh, '<', $ENV{PORTAL_SINK_PIDFILE}) or return;
+    my $pid = <$fh>;
+    chomp $pid;
+    kill 'TERM', $pid;
+    waitpid($pid, 0);
+    for (1 .. 50) {
+        last unless system("ss -Hltn 'sport = :$ENV{PORTAL_SMTP_PORT}' | grep -q .") == 0;
+        select(undef, undef, undef, 0.1);
+    }
+}
+
+sub sink_start {
+    my $pid = fork();
+    if (!$pid) {
+        # its own session, and none of the test's pipes: the harness waits
+        # for those to close
+        require POSIX;
+        POSIX::setsid();
+        open(STDIN, '<', '/dev/null');
+        open(STDOUT, '>', '/dev/null');
+        open(STDERR, '>', '/dev/null');
+        exec('sh', '-c', "exec $ENV{PORTAL_SINK}");
+        POSIX::_exit(127);
+    }
+    open(my $fh, '>', $ENV{PORTAL_SINK_PIDFILE});
+    print $fh "$pid\n";
+    close $fh;
+    for (1 .. 50) {
+        last if system("ss -Hltn 'sport = :$ENV{PORTAL_SMTP_PORT}' | grep -q .") == 0;
+        select(undef, undef, undef, 0.1);
+    }
 }
 
 sub count_users {

@@ -1,0 +1,529 @@
+/*
+ * portal_account.c -- the life of an account after sign-up: confirming
+ * the email address, recovering a forgotten password, and the user's
+ * sessions.
+ *
+ * Links carry a single-use 256-bit token; the auth_tokens table holds only
+ * its SHA-256, with an expiry, and `token_use` marks it used in a way only
+ * one of two racing requests can.  "Forgot password" answers the same
+ * whether or not the address has an account, and does the same work
+ * either way: it queues the request, and the mail job decides what to
+ * send (portal_mail.c).
+ */
+#include "apr_strings.h"
+#include "apr_time.h"
+
+#include "portal.h"
+#include "pt_crypto.h"
+#include "pt_validate.h"
+
+APLOG_USE_MODULE(portal);
+
+static const char *i64(apr_pool_t *p, apr_int64_t v)
+{
+    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
+}
+
+static apr_int64_t now_sec(void)
+{
+    return apr_time_sec(apr_time_now());
+}
+
+/* ------------------------------------------------------------ helpers */
+
+apr_status_t portal_token_issue(portal_req_t *req, pt_db_t *db,
+                                const char *uid, const char *purpose,
+                                int lifetime, const char **token)
+{
+    apr_pool_t *p = req->r->pool;
+    apr_int64_t now = now_sec();
+    apr_status_t rv = pt_token_new(p, token);
+
+    if (rv == APR_SUCCESS) {
+        rv = pt_db_exec(db, "tokens_retire", NULL,
+                        PT_ARGS(i64(p, now), uid, purpose));
+    }
+    if (rv == APR_SUCCESS) {
+        rv = pt_db_exec(db, "token_insert", NULL,
+                        PT_ARGS(pt_sha256_hex(p, *token, strlen(*token)),
+                                uid, purpose, i64(p, now),
+                                i64(p, now + lifetime), NULL));
+    }
+    return rv;
+}
+
+const char *portal_link(portal_req_t *req, const char *path)
+{
+    return apr_pstrcat(req->r->pool,
+                       portal_conf_base_url(req->conf, req->r->server,
+                                            req->r->pool),
+                       req->mount, path, NULL);
+}
+
+apr_status_t portal_send_verification(portal_req_t *req, pt_db_t *db,
+                                      const char *uid, const char *email,
+                                      const char *first_name)
+{
+    apr_pool_t *p = req->r->pool;
+    int lifetime = portal_conf_verify_lifetime(req->conf);
+    const char *tok;
+    json_t *d;
+    apr_status_t rv;
+
+    rv = portal_token_issue(req, db, uid, "verify_email", lifetime, &tok);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    d = portal_pool_json(p, json_pack("{s:s, s:s, s:i}",
+                                      "first_name", first_name,
+                                      "link", portal_link(req, apr_pstrcat(
+                                          p, "/verify_email?token=", tok,
+                                          NULL)),
+                                      "hours", lifetime / 3600));
+    return portal_mail_queue(req->r->server, db, p, "verify_email", d,
+                             email, first_name);
+}
+
+/* Look a link's token up: the row, or NULL when unknown, used or expired
+ * (*why says which, for the page). */
+static pt_row_t *live_token(portal_req_t *req, pt_db_t *db, const char *tok,
+                            const char *purpose, const char **why,
+                            int *failed)
+{
+    pt_row_t *row = NULL;
+
+    *failed = 0;
+    *why = "This link is not valid. Check that you opened the whole link "
+           "from the message.";
+    if (!tok || !pt_token_valid(tok)) {
+        return NULL;
+    }
+    if (pt_db_one(db, "token_get", &row,
+                  PT_ARGS(pt_sha256_hex(req->r->pool, tok, strlen(tok)),
+                          purpose)) != APR_SUCCESS) {
+        *failed = 1;
+        return NULL;
+    }
+    if (!row) {
+        return NULL;
+    }
+    if (pt_row_get(row, "used_at")) {
+        *why = "This link was already used or replaced by a newer one.";
+        return NULL;
+    }
+    if (pt_row_int(row, "expires_at") <= now_sec()) {
+        *why = "This link has expired.";
+        return NULL;
+    }
+    return row;
+}
+
+/* ------------------------------------------------------------ verify */
+
+static int verify_page(portal_req_t *req, int status, const char *error,
+                       const char *notice)
+{
+    json_t *d = portal_page_data(req, "Confirm your email address");
+
+    if (error) {
+        json_object_set_new(d, "error", json_string(error));
+    }
+    if (notice) {
+        json_object_set_new(d, "notice", json_string(notice));
+    }
+    json_object_set_new(d, "cooldown", json_integer(
+                        portal_conf_resend_cooldown(req->conf)));
+    return portal_render(req, status, "verify_email", d);
+}
+
+int portal_verify_email_get(portal_req_t *req)
+{
+    const char *tok = apr_table_get(req->query, "token");
+    const char *why;
+    pt_db_t *db = portal_db_get(req);
+    pt_row_t *row;
+    int failed, used = 0;
+
+    if (!db) {
+        return portal_db_fail(req, "email verification");
+    }
+    row = live_token(req, db, tok, "verify_email", &why, &failed);
+    if (failed) {
+        return portal_db_fail(req, "email verification");
+    }
+    if (!row) {
+        return verify_page(req, HTTP_BAD_REQUEST, why, NULL);
+    }
+    if (pt_db_exec(db, "token_use", &used,
+                   PT_ARGS(i64(req->r->pool, now_sec()),
+                           pt_sha256_hex(req->r->pool, tok, strlen(tok))))
+        != APR_SUCCESS
+        || pt_db_exec(db, "user_verify_email", NULL,
+                      PT_ARGS(i64(req->r->pool, now_sec()),
+                              pt_row_get(row, "user_id"))) != APR_SUCCESS) {
+        return portal_db_fail(req, "email verification");
+    }
+    if (!used) {
+        return verify_page(req, HTTP_BAD_REQUEST, "This link was already "
+                           "used or replaced by a newer one.", NULL);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, PORTAL_LOGNO(0701)
+                  "user %s confirmed their email address",
+                  pt_row_get(row, "uuid"));
+    return portal_redirect(req, req->user ? "/dashboard?verified=1"
+                                          : "/login?verified=1");
+}
+
+/* POST /resend_verification (email): the same answer whatever the
+ * address, and at most one mail per PortalResendCooldown. */
+int portal_resend_verification_post(portal_req_t *req)
+{
+    apr_pool_t *p = req->r->pool;
+    const char *msg, *email, *uid;
+    pt_row_t *u = NULL, *last = NULL;
+    pt_db_t *db;
+    int rc = portal_read_form(req, &msg);
+
+    if (rc != OK) {
+        return portal_error(req, rc, msg);
+    }
+    if (!portal_csrf_check(req)) {
+        return verify_page(req, HTTP_FORBIDDEN, "This form has expired or "
+                           "did not come from this site, so nothing was "
+                           "sent. Please try again.", NULL);
+    }
+    email = portal_form_get(req, "email");
+    if (!email || pt_validate_email(email)) {
+        return verify_page(req, HTTP_BAD_REQUEST, "Enter the email address "
+                           "you registered with.", NULL);
+    }
+    db = portal_db_get(req);
+    if (!db) {
+        return portal_db_fail(req, "resending a verification link");
+    }
+    if (pt_db_one(db, "user_by_email", &u,
+                  PT_ARGS(pt_ascii_lower(p, email))) != APR_SUCCESS) {
+        return portal_db_fail(req, "resending a verification link");
+    }
+    if (u && !pt_row_get(u, "email_verified_at")) {
+        uid = pt_row_get(u, "id");
+        if (pt_db_one(db, "token_last_issued", &last,
+                      PT_ARGS(uid, "verify_email")) != APR_SUCCESS) {
+            return portal_db_fail(req, "resending a verification link");
+        }
+        if (!pt_row_get(last, "last")
+            || pt_row_int(last, "last")
+               <= now_sec() - portal_conf_resend_cooldown(req->conf)) {
+            if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS
+                || portal_send_verification(req, db, uid,
+                                            pt_row_get(u, "email"),
+                                            pt_row_get(u, "first_name"))
+                   != APR_SUCCESS
+                || pt_db_run_named(db, "tx_commit") != APR_SUCCESS) {
+                pt_db_run_named(db, "tx_rollback");
+                return portal_db_fail(req, "resending a verification link");
+            }
+        }
+    }
+    return verify_page(req, HTTP_OK, NULL, apr_psprintf(p,
+                       "If an account with that address is waiting for "
+                       "confirmation, a new link is on its way. You can ask "
+                       "again after %d seconds.",
+                       portal_conf_resend_cooldown(req->conf)));
+}
+
+/* ------------------------------------------------------------ recovery */
+
+static int forgot_page(portal_req_t *req, int status, const char *error,
+                       const char *notice)
+{
+    json_t *d = portal_page_data(req, "Forgot your password?");
+
+    if (error) {
+        json_object_set_new(d, "error", json_string(error));
+    }
+    if (notice) {
+        json_object_set_new(d, "notice", json_string(notice));
+    }
+    return portal_render(req, status, "forgot_password", d);
+}
+
+int portal_forgot_password_get(portal_req_t *req)
+{
+    return forgot_page(req, HTTP_OK, NULL, NULL);
+}
+
+int portal_forgot_password_post(portal_req_t *req)
+{
+    apr_pool_t *p = req->r->pool;
+    const char *msg, *email;
+    pt_db_t *db;
+    int rc = portal_read_form(req, &msg);
+
+    if (rc != OK) {
+        return portal_error(req, rc, msg);
+    }
+    if (!portal_csrf_check(req)) {
+        return forgot_page(req, HTTP_FORBIDDEN, "This form has expired or "
+                           "did not come from this site, so nothing was "
+                           "sent. Please try again.", NULL);
+    }
+    email = portal_form_get(req, "email");
+    if (!email || pt_validate_email(email)) {
+        return forgot_page(req, HTTP_BAD_REQUEST, "Enter a valid email "
+                           "address.", NULL);
+    }
+    db = portal_db_get(req);
+    if (!db || pt_db_exec(db, "reset_request_insert", NULL,
+                          PT_ARGS(pt_ascii_lower(p, email), req->mount,
+                                  req->r->useragent_ip,
+                                  i64(p, now_sec()))) != APR_SUCCESS) {
+        return portal_db_fail(req, "a password reset request");
+    }
+    return forgot_page(req, HTTP_OK, NULL, apr_psprintf(p,
+                       "If an account exists for that address, we have "
+                       "sent it a link to choose a new password. The link "
+                       "works for %d minutes.", PORTAL_RESET_LIFETIME / 60));
+}
+
+static int reset_page(portal_req_t *req, int status, const char *tok,
+                      const char *error, json_t *errors)
+{
+    json_t *d = portal_page_data(req, "Choose a new password");
+
+    json_object_set_new(d, "token", json_string(tok ? tok : ""));
+    if (error) {
+        json_object_set_new(d, "error", json_string(error));
+    }
+    if (errors) {
+        json_object_set(d, "errors", errors);
+    }
+    return portal_render(req, status, "reset_password", d);
+}
+
+static int reset_link_dead(portal_req_t *req, const char *why)
+{
+    json_t *d = portal_page_data(req, "Choose a new password");
+
+    json_object_set_new(d, "error", json_string(why));
+    json_object_set_new(d, "dead", json_true());
+    return portal_render(req, HTTP_BAD_REQUEST, "reset_password", d);
+}
+
+int portal_reset_password_get(portal_req_t *req)
+{
+    const char *tok = apr_table_get(req->query, "token");
+    const char *why;
+    pt_db_t *db = portal_db_get(req);
+    int failed;
+
+    if (!db) {
+        return portal_db_fail(req, "a password reset");
+    }
+    if (!live_token(req, db, tok, "reset_password", &why, &failed)) {
+        return failed ? portal_db_fail(req, "a password reset")
+                      : reset_link_dead(req, why);
+    }
+    return reset_page(req, HTTP_OK, tok, NULL, NULL);
+}
+
+int portal_reset_password_post(portal_req_t *req)
+{
+    request_rec *r = req->r;
+    apr_pool_t *p = r->pool;
+    pt_argon2_params_t params = portal_conf_argon2(req->conf);
+    const char *msg, *tok, *fresh, *confirm, *why, *hash, *uid, *bad;
+    json_t *errors;
+    pt_row_t *row;
+    pt_db_t *db;
+    int rc, failed, used = 0;
+
+    rc = portal_read_form(req, &msg);
+    if (rc != OK) {
+        return portal_error(req, rc, msg);
+    }
+    tok = portal_form_get(req, "token");
+    if (!portal_csrf_check(req)) {
+        return reset_page(req, HTTP_FORBIDDEN, tok, "This form has expired "
+                          "or did not come from this site, so nothing was "
+                          "changed. Please try again.", NULL);
+    }
+    db = portal_db_get(req);
+    if (!db) {
+        return portal_db_fail(req, "a password reset");
+    }
+    row = live_token(req, db, tok, "reset_password", &why, &failed);
+    if (!row) {
+        return failed ? portal_db_fail(req, "a password reset")
+                      : reset_link_dead(req, why);
+    }
+    fresh = portal_form_get(req, "new_password");
+    confirm = portal_form_get(req, "confirm_password");
+    fresh = fresh ? fresh : "";
+    errors = portal_pool_json(p, json_object());
+    bad = pt_validate_password(fresh, pt_row_get(row, "username"));
+    if (bad) {
+        json_object_set_new(errors, "new_password", json_string(bad));
+    }
+    else if (!confirm || strcmp(fresh, confirm)) {
+        json_object_set_new(errors, "confirm_password", json_string(
+                            "The two new passwords do not match."));
+    }
+    if (json_object_size(errors)) {
+        return reset_page(req, HTTP_BAD_REQUEST, tok, "Your password was "
+                          "not changed.", errors);
+    }
+    if (pt_password_hash(p, fresh, &params, &hash) != APR_SUCCESS) {
+        return portal_error(req, HTTP_INTERNAL_SERVER_ERROR, "Your new "
+                            "password could not be stored safely. Nothing "
+                            "was changed; please try again.");
+    }
+    uid = pt_row_get(row, "user_id");
+    /* one transaction: the token, the password, the end of every session,
+     * the confirmed address (the link proved it) and the notice mail */
+    if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS) {
+        return portal_db_fail(req, "a password reset");
+    }
+    db->errmsg = NULL;
+    if (pt_db_exec(db, "token_use", &used,
+                   PT_ARGS(i64(p, now_sec()),
+                           pt_sha256_hex(p, tok, strlen(tok))))
+        != APR_SUCCESS || used != 1
+        || pt_db_exec(db, "user_set_password", NULL,
+                      PT_ARGS(hash, i64(p, now_sec()), uid)) != APR_SUCCESS
+        || pt_db_exec(db, "sessions_delete_user", NULL, PT_ARGS(uid))
+           != APR_SUCCESS
+        || pt_db_exec(db, "user_verify_email", NULL,
+                      PT_ARGS(i64(p, now_sec()), uid)) != APR_SUCCESS
+        || portal_queue_password_notice(req, db, pt_row_get(row, "email"),
+                                        pt_row_get(row, "first_name"))
+           != APR_SUCCESS) {
+        pt_db_run_named(db, "tx_rollback");
+        if (used != 1 && db->errmsg == NULL) {
+            return reset_link_dead(req, "This link was already used.");
+        }
+        return portal_db_fail(req, "a password reset");
+    }
+    if (pt_db_run_named(db, "tx_commit") != APR_SUCCESS) {
+        pt_db_run_named(db, "tx_rollback");
+        return portal_db_fail(req, "a password reset");
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0702)
+                  "user %s reset their password from %s",
+                  pt_row_get(row, "uuid"), r->useragent_ip);
+    /* this browser's session (if any) ended with all the others */
+    if (req->session_hash) {
+        portal_session_destroy(req);
+    }
+    return portal_redirect(req, "/login?reset=1");
+}
+
+apr_status_t portal_queue_password_notice(portal_req_t *req, pt_db_t *db,
+                                          const char *email,
+                                          const char *first_name)
+{
+    apr_pool_t *p = req->r->pool;
+    json_t *d = portal_pool_json(p, json_pack(
+        "{s:s, s:s, s:s, s:s}", "first_name", first_name,
+        "when", portal_fmt_time(p, now_sec()),
+        "ip", req->r->useragent_ip,
+        "forgot_link", portal_link(req, "/forgot_password")));
+
+    return portal_mail_queue(req->r->server, db, p, "password_changed", d,
+                             email, first_name);
+}
+
+/* ------------------------------------------------------------ sessions */
+
+json_t *portal_sessions_json(portal_req_t *req)
+{
+    apr_pool_t *p = req->r->pool;
+    apr_int64_t now = now_sec();
+    apr_array_header_t *rows;
+    pt_db_t *db = portal_db_get(req);
+    json_t *list = json_array();
+    int i;
+
+    if (!db || pt_db_select(db, "sessions_of_user", &rows,
+                            PT_ARGS(i64(p, req->user->id), i64(p, now),
+                                    i64(p, now - portal_conf_session_idle(
+                                        req->conf)))) != APR_SUCCESS) {
+        return list;
+    }
+    for (i = 0; i < rows->nelts; i++) {
+        pt_row_t *row = APR_ARRAY_IDX(rows, i, pt_row_t *);
+        const char *id = pt_row_get(row, "id_hash");
+        const char *ua = pt_row_get(row, "user_agent");
+
+        json_array_append_new(list, json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:b}",
+            "id", id,
+            "signed_in", portal_fmt_time(p, pt_row_int(row, "created_at")),
+            "last_seen", portal_fmt_time(p, pt_row_int(row,
+                                                       "last_seen_at")),
+            "ip", pt_row_get(row, "ip"),
+            "browser", ua && *ua ? ua : "unknown browser",
+            "current", req->session_hash && !strcmp(id, req->session_hash)));
+    }
+    return list;
+}
+
+/* POST /sessions/revoke (session=ID) and /sessions/revoke_others */
+static int sessions_post(portal_req_t *req, int others)
+{
+    apr_pool_t *p = req->r->pool;
+    const char *msg, *id;
+    pt_db_t *db;
+    int rc = portal_read_form(req, &msg), n = 0;
+
+    if (rc != OK) {
+        return portal_error(req, rc, msg);
+    }
+    if (!portal_csrf_check(req)) {
+        return portal_error(req, HTTP_FORBIDDEN, "This form has expired or "
+                            "did not come from this site, so nothing was "
+                            "changed. Please try again.");
+    }
+    db = portal_db_get(req);
+    if (!db) {
+        return portal_db_fail(req, "signing out sessions");
+    }
+    if (others) {
+        if (pt_db_exec(db, "session_delete_others", &n,
+                       PT_ARGS(i64(p, req->user->id), req->session_hash))
+            != APR_SUCCESS) {
+            return portal_db_fail(req, "signing out sessions");
+        }
+        return portal_redirect(req, "/dashboard?signed_out_others=1");
+    }
+    id = portal_form_get(req, "session");
+    if (!id || strlen(id) != 64) {
+        return portal_error(req, HTTP_BAD_REQUEST, "Choose a session to "
+                            "sign out.");
+    }
+    if (req->session_hash && !strcmp(id, req->session_hash)) {
+        if (portal_session_destroy(req) != APR_SUCCESS) {
+            return portal_db_fail(req, "signing out");
+        }
+        return portal_redirect(req, "/login?signed_out=1");
+    }
+    if (pt_db_exec(db, "session_delete_of_user", &n,
+                   PT_ARGS(id, i64(p, req->user->id))) != APR_SUCCESS) {
+        return portal_db_fail(req, "signing out a session");
+    }
+    if (n != 1) {
+        return portal_error(req, HTTP_NOT_FOUND, "That session has already "
+                            "ended.");
+    }
+    return portal_redirect(req, "/dashboard?signed_out_session=1");
+}
+
+int portal_session_revoke_post(portal_req_t *req)
+{
+    return sessions_post(req, 0);
+}
+
+int portal_sessions_revoke_others_post(portal_req_t *req)
+{
+    return sessions_post(req, 1);
+}
