@@ -41,7 +41,7 @@ has "bad.json:1:"; ok $? "naming file and line"
 mkdir -p "$tmp/data"
 "$ctl" --data "$tmp/data" --sql "$top_srcdir/sql" migrate > "$tmp/out" 2>&1
 ok $? "migrate creates the database"
-has "schema version 1"; ok $? "and reports the schema version"
+grep -qE "^schema version [0-9]+ \([0-9]+ migrations applied now\)" "$tmp/out"; ok $? "and reports the schema version"
 "$ctl" --data "$tmp/data" --sql "$top_srcdir/sql" status > "$tmp/out" 2>&1
 ok $? "status"
 has "accounts: 0"; ok $? "counts the accounts"

@@ -145,7 +145,9 @@ function mailFiles() {
 
 // What is in the mail folder now: the next waitForMail() looks at newer files only.
 function mailMark() {
-    return new Set(mailFiles());
+    const mark = new Set(mailFiles());
+    mark.at = Date.now();
+    return mark;
 }
 
 function decodeQuotedPrintable(text) {
@@ -211,6 +213,7 @@ function parseEntity(raw) {
 // Wait for a mail newer than `mark` to `to` whose subject matches `subject`;
 // return its file, subject, text/plain body and the links on their own line.
 async function waitForMail(mark, to, subject) {
+    const since = mark.at ?? Date.now();
     const deadline = Date.now() + MAIL_WAIT;
     for (;;) {
         for (const file of mailFiles()) {
@@ -229,12 +232,18 @@ async function waitForMail(mark, to, subject) {
             assert.match(mail.headers['content-type'] || '', /^multipart\/alternative/i,
                          `${file} is multipart/alternative`);
             const plain = mail.parts.find((part) => part.type === 'text/plain');
+            const html = mail.parts.find((part) => part.type === 'text/html');
             assert.ok(plain, `${file} has a text/plain part`);
-            assert.ok(mail.parts.some((part) => part.type === 'text/html'),
-                      `${file} has a text/html part`);
+            assert.ok(html, `${file} has a text/html part`);
             const text = plain.text.replace(/\r\n/g, '\n');
             const links = text.split('\n').map((l) => l.trim()).filter((l) => /^https?:\/\/\S+$/.test(l));
-            return { file, subject: subj, text, links, cte: plain.cte };
+            // the HTML part (quoted-printable here) links to the same places
+            for (const link of links) {
+                assert.ok(html.text.includes(`href="${link.replace(/&/g, '&amp;')}"`),
+                          `${file}: the HTML part links to ${link}`);
+            }
+            return { file, subject: subj, text, links, cte: plain.cte,
+                     after: (Date.now() - since) / 1000 };
         }
         if (Date.now() > deadline) {
             throw new Error(`no mail to ${to} with a subject like ${subject} in ${join(DATA, 'mail')} `
@@ -242,6 +251,11 @@ async function waitForMail(mark, to, subject) {
         }
         await new Promise((resolve) => setTimeout(resolve, 250));
     }
+}
+
+function describeMail(mail) {
+    return `${mail.file}: "${mail.subject}" (text part ${mail.cte}), `
+           + `found ${mail.after.toFixed(1)} s after the action`;
 }
 
 // The one link of `mail` to BASE + path (path with its "?").
@@ -399,8 +413,9 @@ describe('a new user, from registration to signing out', () => {
         await snap(page, 'login-unconfirmed');
     });
 
-    step('the mailed confirmation link confirms the address', async () => {
+    step('the mailed confirmation link confirms the address', async (t) => {
         const mail = await waitForMail(mark, USER.email, /^Confirm your email address for /);
+        t.diagnostic(describeMail(mail));
         assert.match(mail.text, new RegExp(`Hello ${USER.first_name}`));
         const link = linkTo(mail, '/verify_email?token=');
         await page.goto(link);
@@ -457,7 +472,7 @@ describe('a new user, from registration to signing out', () => {
         await snap(page, 'change-password-wrong-current');
     });
 
-    step('with the right current password the password is changed and a notice mailed', async () => {
+    step('with the right current password the password is changed and a notice mailed', async (t) => {
         mark = mailMark();
         await page.fill('#current_password', FIRST_PASSWORD);
         await page.fill('#new_password', NEW_PASSWORD);
@@ -467,6 +482,7 @@ describe('a new user, from registration to signing out', () => {
         assert.match(await page.locator('.notice').innerText(), /Your password was changed/);
         await snap(page, 'dashboard-password-changed');
         const mail = await waitForMail(mark, USER.email, /^Your .* password was changed$/);
+        t.diagnostic(describeMail(mail));
         assert.match(mail.text, /password of your .* account was changed/);
         assert.match(mail.text, /127\.0\.0\.1/);
         linkTo(mail, '/forgot_password');
@@ -511,8 +527,9 @@ describe('a new user, from registration to signing out', () => {
         await snap(page, 'forgot-password-sent');
     });
 
-    step('the mailed reset link opens the form; two different passwords are refused', async () => {
+    step('the mailed reset link opens the form; two different passwords are refused', async (t) => {
         const mail = await waitForMail(mark, USER.email, /^Choose a new password for /);
+        t.diagnostic(describeMail(mail));
         const link = linkTo(mail, '/reset_password?token=');
         await page.goto(link);
         await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
@@ -630,8 +647,9 @@ describe('a new user, from registration to signing out', () => {
         }
     });
 
-    step('a "password was changed" notice was mailed after the reset', async () => {
+    step('a "password was changed" notice was mailed after the reset', async (t) => {
         const mail = await resetNotice;
+        t.diagnostic(describeMail(mail));
         assert.match(mail.text, /password of your .* account was changed/);
         linkTo(mail, '/forgot_password');
     });

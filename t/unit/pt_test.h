@@ -16,8 +16,9 @@ static int pt_test_failed;
 
 #define PT_OK(cond, ...)                                                   \
     do {                                                                   \
+        int pt_c_ = (cond) ? 1 : 0;     /* evaluated once */               \
         ++pt_test_n;                                                       \
-        if (cond) {                                                        \
+        if (pt_c_) {                                                       \
             printf("ok %d - ", pt_test_n);                                 \
         }                                                                  \
         else {                                                             \
@@ -26,7 +27,7 @@ static int pt_test_failed;
         }                                                                  \
         printf(__VA_ARGS__);                                               \
         printf("\n");                                                      \
-        if (!(cond)) {                                                     \
+        if (!pt_c_) {                                                      \
             printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
         }                                                                  \
     } while (0)

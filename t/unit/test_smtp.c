@@ -17,6 +17,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -85,6 +88,10 @@ static int sink_start(apr_pool_t *p, sink_t *s, const char *name,
         /* Its own process group: python3 may be a wrapper (pyenv) that
          * runs the interpreter as a child; sink_stop() signals them all. */
         setpgid(0, 0);
+#ifdef __linux__
+        /* Should this test crash, the sink goes too. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);

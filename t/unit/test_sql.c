@@ -130,7 +130,7 @@ static void test_migrate(apr_pool_t *p)
                     PT_ARGS("11111111-1111-4111-8111-111111111111", "Ann",
                             "ann", "Ann@Example.org", "ann@example.org",
                             "hash", "Ann", "O'Hara; --", "1 Road",
-                            "client", "100", "100"));
+                            "client", "100", "100", NULL));
     PT_OK(rv == APR_SUCCESS && n == 1, "insert through a prepared query");
     rv = pt_db_one(db, "user_by_login", &row,
                    PT_ARGS("ann@example.org", "ann@example.org",
@@ -145,13 +145,13 @@ static void test_migrate(apr_pool_t *p)
     rv = pt_db_exec(db, "user_insert", &n,
                     PT_ARGS("22222222-2222-4222-8222-222222222222", "ANN",
                             "ann", "x@example.org", "x@example.org", "h",
-                            "A", "B", "C", "client", "1", "1"));
+                            "A", "B", "C", "client", "1", "1", "1"));
     PT_OK(rv != APR_SUCCESS && db->errmsg, "a duplicate is refused with a "
           "message (%s)", db->errmsg ? db->errmsg : "none");
     rv = pt_db_exec(db, "user_insert", &n,
                     PT_ARGS("33333333-3333-4333-8333-333333333333", "Bob",
                             "bob", "bob@example.org", "bob@example.org", "h",
-                            "B", "C", "D", "client", "2", "2"));
+                            "B", "C", "D", "client", "2", "2", NULL));
     {
         apr_array_header_t *rows = NULL;
 
