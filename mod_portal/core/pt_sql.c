@@ -400,7 +400,14 @@ static apr_status_t db_select(pt_db_t *db, const char *label, int fresh,
         row->vals = apr_palloc(db->pool, sizeof(char *) * (ncols + 1));
         for (i = 0; i < ncols; i++) {
             const char *name = apr_dbd_get_name(db->driver, res, i);
-            const char *val = apr_dbd_get_entry(db->driver, drow, i);
+            const char *val = NULL;
+            char *probe = NULL;
+
+            /* get_entry gives "" for NULL with pgsql: datum_get tells */
+            if (apr_dbd_datum_get(db->driver, drow, i, APR_DBD_TYPE_STRING,
+                                  &probe) != APR_ENOENT) {
+                val = apr_dbd_get_entry(db->driver, drow, i);
+            }
 
             row->names[i] = name ? apr_pstrdup(db->pool, name) : NULL;
             row->vals[i] = val ? apr_pstrdup(db->pool, val) : NULL;

@@ -520,9 +520,15 @@ describe('a new user, from registration to signing out', () => {
         // ...then the user's: word for word the same
         mark = mailMark();
         await page.fill('#email', USER.email.toUpperCase());   // any case will do
+        // the same URL and notice as before: wait for the new page itself
+        const answer = page.waitForResponse((res) => res.request().method() === 'POST'
+                                            && new URL(res.url()).pathname === '/forgot_password');
+        const navigated = page.waitForEvent('framenavigated', (f) => f === page.mainFrame());
         await page.getByRole('button', { name: 'Send the link' }).click();
+        assert.equal((await answer).status(), 200);
+        await navigated;
         await page.waitForLoadState();
-        await notice.waitFor();
+        assert.equal(await page.inputValue('#email'), '', 'a new page');
         assert.equal(await notice.innerText(), unknown);
         await snap(page, 'forgot-password-sent');
     });
