@@ -16,6 +16,7 @@
 #include "portal.h"
 #include "pt_crypto.h"
 #include "pt_validate.h"
+#include "pt_ua.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -108,7 +109,11 @@ static pt_row_t *live_token(portal_req_t *req, pt_db_t *db, const char *tok,
         return NULL;
     }
     if (pt_row_get(row, "used_at")) {
-        *why = "This link was already used or replaced by a newer one.";
+        *why = !strcmp(purpose, "verify_email")
+               && pt_row_get(row, "email_verified_at")
+               ? "Your email address is already confirmed: this link is no "
+                 "longer needed."
+               : "This link was already used or replaced by a newer one.";
         return NULL;
     }
     if (pt_row_int(row, "expires_at") <= now_sec()) {
@@ -462,7 +467,7 @@ json_t *portal_sessions_json(portal_req_t *req)
             "last_seen", portal_fmt_time(p, pt_row_int(row,
                                                        "last_seen_at")),
             "ip", pt_row_get(row, "ip"),
-            "browser", ua && *ua ? ua : "unknown browser",
+            "browser", pt_ua_summary(p, ua),
             "current", req->session_hash && !strcmp(id, req->session_hash)));
     }
     return list;

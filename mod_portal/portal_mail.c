@@ -191,7 +191,7 @@ static int process_reset_requests(server_rec *s, pt_db_t *db, apr_pool_t *p)
                         "minutes", PORTAL_RESET_LIFETIME / 60));
                     rv = portal_mail_queue(s, db, p, "reset_password", d,
                                            pt_row_get(u, "email"),
-                                           NULL);
+                                           pt_row_get(u, "first_name"));
                     mailed += rv == APR_SUCCESS;
                 }
             }

@@ -43,7 +43,7 @@ ok(dbh()->selectrow_array('SELECT email_verified_at FROM users WHERE username = 
    'the account is confirmed');
 $res = get_page(client(), $link);
 is($res->code, 400, 'the link works once');
-like($res->decoded_content, qr/already used/, 'and says so on reuse');
+like($res->decoded_content, qr/already confirmed/, 'and says the address is already confirmed');
 like($res->decoded_content, qr{action="/resend_verification"}, 'with a way to ask for a new one');
 is(login_user($ua, $user, $pw)->code, 303, 'now the account signs in');
 

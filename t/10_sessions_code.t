@@ -11,14 +11,14 @@ my $a = client();
 my ($res, $user, $pw, $f) = register_user($a);
 is(login_user($a, $user, $pw)->code, 303, 'signed in (A)');
 my $b = client();
-$b->agent('SecondBrowser/2.0');
+$b->agent('Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0');
 is(login_user($b, $user, $pw)->code, 303, 'signed in (B)');
 my $c = client();
 is(login_user($c, $user, $pw)->code, 303, 'signed in (C)');
 my $html = get_page($a, '/dashboard')->decoded_content;
 my @ids = $html =~ /name="session" value="([0-9a-f]{64})"/g;
 is(scalar @ids, 3, 'the dashboard lists three sessions');
-like($html, qr/SecondBrowser\/2\.0/, 'with their browsers');
+like($html, qr/Firefox on Linux/, 'with their browsers, by name');
 like($html, qr/this device/, 'marking the current one');
 
 my $bhash;

@@ -424,7 +424,7 @@ describe('a new user, from registration to signing out', () => {
         await snap(page, 'login-verified');
         // the link works once
         await page.goto(link);
-        assert.match(await page.locator('.error').innerText(), /already used/);
+        assert.match(await page.locator('.error').innerText(), /already confirmed/);
         await snap(page, 'verify-email-used-link');
         await page.goto(BASE + '/login');
     });
