@@ -210,6 +210,13 @@ const char *portal_fmt_time(apr_pool_t *p, apr_int64_t secs);
  * HTTP status (400, 413, 415) after which the caller answers with
  * portal_error(). *msg gets the explanation. */
 int portal_read_form(portal_req_t *req, const char **msg);
+/* Read the form and check its CSRF token.  Returns 1 when the handler may
+ * go on; otherwise 0, with the response already produced (an error page,
+ * or the form again through rerender with a 403) and *rc what the handler
+ * must return. */
+int portal_read_checked(portal_req_t *req,
+                        int (*rerender)(portal_req_t *, int, const char *),
+                        int *rc);
 const char *portal_form_get(portal_req_t *req, const char *name);
 const char *portal_cookie_get(request_rec *r, const char *name);
 /* Set-Cookie with the portal's attributes; max_age < 0 omits Max-Age,

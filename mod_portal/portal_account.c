@@ -125,10 +125,13 @@ static pt_row_t *live_token(portal_req_t *req, pt_db_t *db, const char *tok,
 
 /* ------------------------------------------------------------ verify */
 
-static int verify_page(portal_req_t *req, int status, const char *error,
+/* A page with a form, an error or a notice: the confirmation-link and
+ * forgotten-password pages. */
+static int notice_page(portal_req_t *req, int status, const char *tpl,
+                       const char *title, const char *error,
                        const char *notice)
 {
-    json_t *d = portal_page_data(req, "Confirm your email address");
+    json_t *d = portal_page_data(req, title);
 
     if (error) {
         json_object_set_new(d, "error", json_string(error));
@@ -136,9 +139,19 @@ static int verify_page(portal_req_t *req, int status, const char *error,
     if (notice) {
         json_object_set_new(d, "notice", json_string(notice));
     }
-    json_object_set_new(d, "cooldown", json_integer(
-                        portal_conf_resend_cooldown(req->conf)));
-    return portal_render(req, status, "verify_email", d);
+    return portal_render(req, status, tpl, d);
+}
+
+static int verify_page(portal_req_t *req, int status, const char *error,
+                       const char *notice)
+{
+    return notice_page(req, status, "verify_email",
+                       "Confirm your email address", error, notice);
+}
+
+static int verify_error(portal_req_t *req, int status, const char *error)
+{
+    return verify_page(req, status, error, NULL);
 }
 
 int portal_verify_email_get(portal_req_t *req)
@@ -184,18 +197,13 @@ int portal_verify_email_get(portal_req_t *req)
 int portal_resend_verification_post(portal_req_t *req)
 {
     apr_pool_t *p = req->r->pool;
-    const char *msg, *email, *uid;
+    const char *email, *uid;
     pt_row_t *u = NULL, *last = NULL;
     pt_db_t *db;
-    int rc = portal_read_form(req, &msg);
+    int rc;
 
-    if (rc != OK) {
-        return portal_error(req, rc, msg);
-    }
-    if (!portal_csrf_check(req)) {
-        return verify_page(req, HTTP_FORBIDDEN, "This form has expired or "
-                           "did not come from this site, so nothing was "
-                           "sent. Please try again.", NULL);
+    if (!portal_read_checked(req, verify_error, &rc)) {
+        return rc;
     }
     email = portal_form_get(req, "email");
     if (!email || pt_validate_email(email)) {
@@ -242,15 +250,13 @@ int portal_resend_verification_post(portal_req_t *req)
 static int forgot_page(portal_req_t *req, int status, const char *error,
                        const char *notice)
 {
-    json_t *d = portal_page_data(req, "Forgot your password?");
+    return notice_page(req, status, "forgot_password",
+                       "Forgot your password?", error, notice);
+}
 
-    if (error) {
-        json_object_set_new(d, "error", json_string(error));
-    }
-    if (notice) {
-        json_object_set_new(d, "notice", json_string(notice));
-    }
-    return portal_render(req, status, "forgot_password", d);
+static int forgot_error(portal_req_t *req, int status, const char *error)
+{
+    return forgot_page(req, status, error, NULL);
 }
 
 int portal_forgot_password_get(portal_req_t *req)
@@ -261,17 +267,12 @@ int portal_forgot_password_get(portal_req_t *req)
 int portal_forgot_password_post(portal_req_t *req)
 {
     apr_pool_t *p = req->r->pool;
-    const char *msg, *email;
+    const char *email;
     pt_db_t *db;
-    int rc = portal_read_form(req, &msg);
+    int rc;
 
-    if (rc != OK) {
-        return portal_error(req, rc, msg);
-    }
-    if (!portal_csrf_check(req)) {
-        return forgot_page(req, HTTP_FORBIDDEN, "This form has expired or "
-                           "did not come from this site, so nothing was "
-                           "sent. Please try again.", NULL);
+    if (!portal_read_checked(req, forgot_error, &rc)) {
+        return rc;
     }
     email = portal_form_get(req, "email");
     if (!email || pt_validate_email(email)) {
@@ -477,17 +478,12 @@ json_t *portal_sessions_json(portal_req_t *req)
 static int sessions_post(portal_req_t *req, int others)
 {
     apr_pool_t *p = req->r->pool;
-    const char *msg, *id;
+    const char *id;
     pt_db_t *db;
-    int rc = portal_read_form(req, &msg), n = 0;
+    int rc, n = 0;
 
-    if (rc != OK) {
-        return portal_error(req, rc, msg);
-    }
-    if (!portal_csrf_check(req)) {
-        return portal_error(req, HTTP_FORBIDDEN, "This form has expired or "
-                            "did not come from this site, so nothing was "
-                            "changed. Please try again.");
+    if (!portal_read_checked(req, portal_error, &rc)) {
+        return rc;
     }
     db = portal_db_get(req);
     if (!db) {

@@ -60,32 +60,6 @@ static const char *secret_field(portal_req_t *req, const char *name)
     return v ? v : "";
 }
 
-/* Read the body and check its CSRF token.  Returns 1 when the handler may
- * go on; otherwise 0, with the response (an error page, or the form again
- * via rerender) already produced and *rc what the handler must return. */
-static int read_checked(portal_req_t *req, int (*rerender)(portal_req_t *,
-                        int, const char *), int *rc)
-{
-    const char *msg;
-    int status = portal_read_form(req, &msg);
-
-    if (status != OK) {
-        *rc = portal_error(req, status, msg);
-        return 0;
-    }
-    if (!portal_csrf_check(req)) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, PORTAL_LOGNO(0401)
-                      "rejected a POST to %s without a valid CSRF token",
-                      req->path);
-        req->form = apr_table_make(req->r->pool, 1);
-        *rc = rerender(req, HTTP_FORBIDDEN,
-                       "This form has expired or did not come from this "
-                       "site, so nothing was changed. Please try again.");
-        return 0;
-    }
-    return 1;
-}
-
 /* ------------------------------------------------------------ sign-in */
 
 static int login_page(portal_req_t *req, int status, const char *error)
@@ -148,7 +122,7 @@ int portal_login_post(portal_req_t *req)
     if (req->user) {
         return portal_redirect(req, "/dashboard");
     }
-    if (!read_checked(req, login_page, &rc)) {
+    if (!portal_read_checked(req, login_page, &rc)) {
         return rc;
     }
     login = field(req, "username");
@@ -286,7 +260,7 @@ int portal_register_post(portal_req_t *req)
     apr_status_t rv;
     int rc, verify;
 
-    if (!read_checked(req, register_page, &rc)) {
+    if (!portal_read_checked(req, register_page, &rc)) {
         return rc;
     }
     username = field(req, "username");
@@ -401,7 +375,7 @@ int portal_logout_post(portal_req_t *req)
         return portal_redirect(req, req->session_expired ? "/login?expired=1"
                                                          : "/login");
     }
-    if (!read_checked(req, logout_page, &rc)) {
+    if (!portal_read_checked(req, logout_page, &rc)) {
         return rc;
     }
     if (portal_session_destroy(req) != APR_SUCCESS) {
@@ -451,7 +425,7 @@ int portal_change_password_post(portal_req_t *req)
     pt_db_t *db;
     int rc, match = 0;
 
-    if (!read_checked(req, password_page, &rc)) {
+    if (!portal_read_checked(req, password_page, &rc)) {
         return rc;
     }
     cur = secret_field(req, "current_password");
@@ -615,7 +589,7 @@ int portal_change_password_confirm(portal_req_t *req)
     pt_db_t *db;
     int rc;
 
-    if (!read_checked(req, password_page, &rc)) {
+    if (!portal_read_checked(req, password_page, &rc)) {
         return rc;
     }
     db = portal_db_get(req);

@@ -101,6 +101,12 @@ apr_status_t portal_db_ensure_schema(server_rec *s, pt_db_t *db)
             }
             apr_sleep(apr_time_from_msec(100 * (attempt + 1)));
         }
+        if (rv == APR_SUCCESS && !strcmp(db->sql->dialect, "sqlite")) {
+            apr_array_header_t *rows;
+
+            /* WAL is kept in the file: once set, every connection has it */
+            pt_db_select(db, "init_wal", &rows, PT_NOARGS);
+        }
         if (rv == APR_SUCCESS) {
             apr_atomic_set32(&child.schema_ready, 1);
             if (applied) {

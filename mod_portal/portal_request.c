@@ -89,6 +89,30 @@ int portal_read_form(portal_req_t *req, const char **msg)
     return OK;
 }
 
+int portal_read_checked(portal_req_t *req,
+                        int (*rerender)(portal_req_t *, int, const char *),
+                        int *rc)
+{
+    const char *msg;
+    int status = portal_read_form(req, &msg);
+
+    if (status != OK) {
+        *rc = portal_error(req, status, msg);
+        return 0;
+    }
+    if (!portal_csrf_check(req)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, PORTAL_LOGNO(0401)
+                      "rejected a POST to %s without a valid CSRF token",
+                      req->path);
+        req->form = apr_table_make(req->r->pool, 1);
+        *rc = rerender(req, HTTP_FORBIDDEN,
+                       "This form has expired or did not come from this "
+                       "site, so nothing was changed. Please try again.");
+        return 0;
+    }
+    return 1;
+}
+
 const char *portal_form_get(portal_req_t *req, const char *name)
 {
     return req->form ? apr_table_get(req->form, name) : NULL;

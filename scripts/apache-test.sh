@@ -24,43 +24,47 @@ data=$(mktemp -d /tmp/portal-test.XXXXXX)
 chmod 755 "$data"
 [ "$(id -u)" = 0 ] && chown nobody:nogroup "$data"
 
+# start_peer NAME LOG PIDFILE CMD...: run a test peer in the background and
+# wait (up to 10 s) for it to print "ready"
+start_peer() {
+    name=$1 log=$2 pidfile=$3
+    shift 3
+    "$@" > "$log" 2>&1 &
+    echo $! > "$pidfile"
+    n=0
+    until grep -q ready "$log" 2>/dev/null; do
+        n=$((n + 1))
+        [ $n -lt 100 ] || { echo "apache-test.sh: $name did not start:"; cat "$log"; exit 1; }
+        sleep 0.1
+    done
+}
+free_port() {
+    p=$1
+    while ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; do
+        p=$((p + 1))
+    done
+    echo "$p"
+}
+
 # a real SMTP server on loopback that keeps what it receives
-# (t/unit/smtp_sink.py); the tests read the messages from PORTAL_MAIL_DIR and
-# may stop and start it (PortalTest::sink_stop/sink_start)
+# (t/unit/smtp_sink.py); the tests read the messages from PORTAL_MAIL_DIR
+# and may stop and start it (PortalTest::sink_stop/sink_start)
 mail=$(mktemp -d /tmp/portal-mail.XXXXXX)
-smtp_port=${PORTAL_SMTP_PORT:-2525}
-while ss -Hltn "sport = :$smtp_port" 2>/dev/null | grep -q .; do
-    smtp_port=$((smtp_port + 1))
-done
+smtp_port=$(free_port "${PORTAL_SMTP_PORT:-2525}")
 export PORTAL_SMTP_PORT="$smtp_port" PORTAL_MAIL_DIR="$mail/inbox"
 mkdir -p "$PORTAL_MAIL_DIR"
 export PORTAL_SINK="python3 $top/t/unit/smtp_sink.py --port $smtp_port --dir $PORTAL_MAIL_DIR"
-$PORTAL_SINK > "$mail/sink.log" 2>&1 &
-echo $! > "$mail/sink.pid"
 export PORTAL_SINK_PIDFILE="$mail/sink.pid"
-n=0
-until grep -q ready "$mail/sink.log" 2>/dev/null; do
-    n=$((n + 1))
-    [ $n -lt 100 ] || { echo "apache-test.sh: the SMTP sink did not start:"; cat "$mail/sink.log"; exit 1; }
-    sleep 0.1
-done
+# shellcheck disable=SC2086
+start_peer "the SMTP sink" "$mail/sink.log" "$mail/sink.pid" $PORTAL_SINK
+
 # an OpenID Connect provider on loopback (t/oidc/provider.py) for
 # mod_auth_openidc to talk to
-oidc_port=${PORTAL_OIDC_PORT:-9511}
-while ss -Hltn "sport = :$oidc_port" 2>/dev/null | grep -q .; do
-    oidc_port=$((oidc_port + 1))
-done
-export PORTAL_OIDC_PORT="$oidc_port"
-python3 "$top/t/oidc/provider.py" --port "$oidc_port" --client-id portal-test \
-    --client-secret test-secret --redirect-uri "http://127.0.0.1:$port/oidc/redirect" \
-    > "$mail/oidc.log" 2>&1 &
-echo $! > "$mail/oidc.pid"
-n=0
-until grep -q ready "$mail/oidc.log" 2>/dev/null; do
-    n=$((n + 1))
-    [ $n -lt 100 ] || { echo "apache-test.sh: the OIDC provider did not start:"; cat "$mail/oidc.log"; exit 1; }
-    sleep 0.1
-done
+export PORTAL_OIDC_PORT="$(free_port "${PORTAL_OIDC_PORT:-9511}")"
+start_peer "the OIDC provider" "$mail/oidc.log" "$mail/oidc.pid" \
+    python3 "$top/t/oidc/provider.py" --port "$PORTAL_OIDC_PORT" \
+    --client-id portal-test --client-secret test-secret \
+    --redirect-uri "http://127.0.0.1:$port/oidc/redirect"
 
 cleanup() {
     kill "$(cat "$mail/oidc.pid")" 2>/dev/null

@@ -85,12 +85,23 @@ is(dbh()->selectrow_array('SELECT password_hash FROM users WHERE username = ?', 
    $hash0, 'and the password is unchanged');
 is(login_user(client(), $cu, $cp, '/coded')->code, 303, 'the failed codes did not lock the account');
 
+# a code belongs to one account: another user cannot use it
+my $v = client();
+my (undef, $vu, $vp) = register_user($v, prefix => '/coded');
+is(login_user($v, $vu, $vp, '/coded')->code, 303, 'another user signed in');
+my $vtok = csrf_from(get_page($v, '/coded/change_password')->decoded_content);
+$res = post_form($v, '/coded/change_password', csrf_token => $vtok, current_password => $vp,
+                 new_password => 'other user pass 1', confirm_password => 'other user pass 1');
+is($res->code, 200, 'the other user waits for a code too');
+
 # again, with the right code
 $res = post_form($u, '/coded/change_password', csrf_token => $tok, current_password => $cp,
                  new_password => 'coded new pass 2', confirm_password => 'coded new pass 2');
 is($res->code, 200, 'a new code is sent');
 my @codes = wait_subject($cf->{email}, qr/confirmation code/, 2);
 ($code) = (mail_text($codes[-1]) // '') =~ /^\s+(\d{6})\s*$/m;
+$res = post_form($v, '/coded/change_password/confirm', csrf_token => $vtok, code => $code);
+is($res->code, 400, "another user's code is refused");
 $res = post_form($u, '/coded/change_password/confirm', code => $code);
 is($res->code, 403, 'the code form needs its CSRF token');
 $res = post_form($u, '/coded/change_password/confirm', csrf_token => $tok, code => $code);

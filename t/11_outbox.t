@@ -35,4 +35,46 @@ for my $e (@emails) {
     is($status, 'sent', "$e: marked sent");
 }
 
+# --- a server that keeps answering 4xx: retried until PortalMailGiveUpAfter
+sub fail_mode {
+    my ($mode) = @_;
+    my $f = "$ENV{PORTAL_MAIL_DIR}/fail";
+    if ($mode) { open(my $fh, '>', $f) or die; print $fh "$mode\n"; close $fh }
+    else { unlink $f }
+}
+fail_mode('temp');
+my (undef, undef, undef, $ft) = register_user(client(), verified => 0);
+my $tried;
+for (1 .. 40) {
+    ($tried) = dbh()->selectrow_array('SELECT last_error FROM outbox WHERE to_addr = ?', undef, $ft->{email});
+    last if $tried;
+    select(undef, undef, undef, 0.25);
+}
+like($tried // '', qr/451/, '4xx: deferred with the server\'s answer');
+is(dbh()->selectrow_array('SELECT status FROM outbox WHERE to_addr = ?', undef, $ft->{email}),
+   'pending', 'and still pending');
+dbh()->do('UPDATE outbox SET created_at = created_at - 300000, next_attempt_at = 0 WHERE to_addr = ?',
+          undef, $ft->{email});
+my $status;
+for (1 .. 40) {
+    ($status) = dbh()->selectrow_array('SELECT status FROM outbox WHERE to_addr = ?', undef, $ft->{email});
+    last if $status eq 'failed';
+    select(undef, undef, undef, 0.25);
+}
+is($status, 'failed', 'after PortalMailGiveUpAfter it is given up, with the error kept');
+
+# --- 5xx for the recipient: given up at once
+fail_mode('perm');
+my (undef, undef, undef, $fp) = register_user(client(), verified => 0);
+for (1 .. 40) {
+    ($status) = dbh()->selectrow_array('SELECT status FROM outbox WHERE to_addr = ?', undef, $fp->{email});
+    last if $status eq 'failed';
+    select(undef, undef, undef, 0.25);
+}
+is($status, 'failed', '5xx: failed at once');
+like(dbh()->selectrow_array('SELECT last_error FROM outbox WHERE to_addr = ?', undef, $fp->{email}),
+     qr/550/, 'with the server\'s answer');
+fail_mode(undef);
+is(scalar(mails_to($ft->{email}), mails_to($fp->{email})), 0, 'neither was delivered');
+
 done_testing();
