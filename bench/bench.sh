@@ -84,6 +84,16 @@ to=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -c "$jar" -b "$jar" 
     --data-urlencode "address=1 Benchmark Road
 Testville" "$url/register")
 case "$to" in "303 "*"/login?registered=1") ;; *) die "registering answered: $to" ;; esac
+# confirm the address with the link the mail job writes to DATA/mail/
+link=
+waited=0
+while [ -z "$link" ] && [ "$waited" -lt 300 ]; do
+    link=$(grep -h -o "http://[^ ]*/verify_email?token=[A-Za-z0-9_-]*" "$data"/mail/*.eml 2>/dev/null | head -n 1)
+    [ -n "$link" ] || { sleep 0.1; waited=$((waited + 1)); }
+done
+[ -n "$link" ] || die "no confirmation mail in $data/mail after 30 s"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$link")
+[ "$code" = 303 ] || die "the confirmation link answered $code"
 token=$(csrf /login)     # also sets the portal_pre cookie the POST needs
 [ -n "$token" ] || die "no csrf_token in the /login form"
 to=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -c "$jar" -b "$jar" \

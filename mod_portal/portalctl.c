@@ -50,8 +50,11 @@ static void usage(FILE *out)
         "            in DATA.json ({{> name}} is name.html in --partials,\n"
         "            by default the template's folder)\n"
         "  migrate   bring the database schema up to date\n"
-        "  status    schema version, accounts, sessions, background jobs\n"
+        "  status    schema version, accounts, sessions, mail outbox,\n"
+        "            background jobs\n"
         "  users     list the accounts\n"
+        "            (status and users first bring the schema up to date,\n"
+        "            as httpd does when it starts, and say so if they do)\n"
         "\n"
         "options:\n"
         "  --data DIR   the instance's data folder (default %s);\n"
@@ -283,6 +286,16 @@ static int cmd_status(ctl_t *ctl, pt_db_t *db)
         return fail(db->errmsg);
     }
     printf("sessions: %s\n", pt_row_get(row, "n"));
+    if (pt_db_select(db, "outbox_counts", &rows, PT_NOARGS) != APR_SUCCESS) {
+        return fail(db->errmsg);
+    }
+    printf("mail outbox:%s", rows->nelts ? "" : " empty");
+    for (i = 0; i < rows->nelts; i++) {
+        row = APR_ARRAY_IDX(rows, i, pt_row_t *);
+        printf("%s %s %s", i ? "," : "", pt_row_get(row, "n"),
+               pt_row_get(row, "status"));
+    }
+    printf("\n");
     if (pt_db_select(db, "job_runs", &rows, PT_NOARGS) != APR_SUCCESS) {
         return fail(db->errmsg);
     }

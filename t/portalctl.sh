@@ -46,6 +46,7 @@ grep -qE "^schema version [0-9]+ \([0-9]+ migrations applied now\)" "$tmp/out"; 
 ok $? "status"
 has "accounts: 0"; ok $? "counts the accounts"
 has "001_accounts"; ok $? "lists the migrations"
+has "mail outbox: empty"; ok $? "shows the mail outbox"
 "$ctl" --data "$tmp/data" --sql "$top_srcdir/sql" users > "$tmp/out" 2>&1
 has "0 accounts"; ok $? "users lists the accounts"
 "$ctl" --data "$tmp/nonexistent" status > "$tmp/out" 2>&1
