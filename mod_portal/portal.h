@@ -218,6 +218,9 @@ int portal_read_checked(portal_req_t *req,
                         int (*rerender)(portal_req_t *, int, const char *),
                         int *rc);
 const char *portal_form_get(portal_req_t *req, const char *name);
+/* A text field with surrounding white space removed and a textarea's CRLF
+ * line ends made LF; "" when absent.  (Passwords: portal_form_get.) */
+const char *portal_form_field(portal_req_t *req, const char *name);
 const char *portal_cookie_get(request_rec *r, const char *name);
 /* Set-Cookie with the portal's attributes; max_age < 0 omits Max-Age,
  * 0 deletes the cookie. */

@@ -205,8 +205,8 @@ int portal_resend_verification_post(portal_req_t *req)
     if (!portal_read_checked(req, verify_error, &rc)) {
         return rc;
     }
-    email = portal_form_get(req, "email");
-    if (!email || pt_validate_email(email)) {
+    email = portal_form_field(req, "email");
+    if (pt_validate_email(email)) {
         return verify_page(req, HTTP_BAD_REQUEST, "Enter the email address "
                            "you registered with.", NULL);
     }
@@ -274,8 +274,8 @@ int portal_forgot_password_post(portal_req_t *req)
     if (!portal_read_checked(req, forgot_error, &rc)) {
         return rc;
     }
-    email = portal_form_get(req, "email");
-    if (!email || pt_validate_email(email)) {
+    email = portal_form_field(req, "email");
+    if (pt_validate_email(email)) {
         return forgot_page(req, HTTP_BAD_REQUEST, "Enter a valid email "
                            "address.", NULL);
     }

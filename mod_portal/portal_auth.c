@@ -24,34 +24,6 @@ static const char *i64(apr_pool_t *p, apr_int64_t v)
     return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
 }
 
-/* A form field with surrounding white space removed and the CRLF line
- * ends browsers send for a textarea made LF ("" when absent). */
-static const char *field(portal_req_t *req, const char *name)
-{
-    const char *v = portal_form_get(req, name);
-    char *out, *o;
-    apr_size_t n;
-
-    if (!v) {
-        return "";
-    }
-    while (apr_isspace(*v)) {
-        v++;
-    }
-    n = strlen(v);
-    while (n > 0 && apr_isspace(v[n - 1])) {
-        n--;
-    }
-    out = o = apr_palloc(req->r->pool, n + 1);
-    for (; n > 0; v++, n--) {
-        if (!(v[0] == '\r' && n > 1 && v[1] == '\n')) {
-            *o++ = *v;
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
 /* A password field exactly as typed. */
 static const char *secret_field(portal_req_t *req, const char *name)
 {
@@ -93,7 +65,7 @@ static int login_page(portal_req_t *req, int status, const char *error)
         json_object_set_new(d, "notice", json_string(notice));
     }
     json_object_set_new(d, "form", json_pack("{s:s}", "username",
-                                             field(req, "username")));
+                                             portal_form_field(req, "username")));
     if (req->conf->oidc_label) {
         json_object_set_new(d, "oidc", json_pack("{s:s}", "label",
                                                  req->conf->oidc_label));
@@ -125,7 +97,7 @@ int portal_login_post(portal_req_t *req)
     if (!portal_read_checked(req, login_page, &rc)) {
         return rc;
     }
-    login = field(req, "username");
+    login = portal_form_field(req, "username");
     pw = secret_field(req, "password");
     if (!*login || !*pw) {
         return login_page(req, HTTP_BAD_REQUEST,
@@ -216,7 +188,7 @@ static int register_page_with(portal_req_t *req, int status,
 
     for (i = 0; register_fields[i]; i++) {
         json_object_set_new(form, register_fields[i],
-                            json_string(field(req, register_fields[i])));
+                            json_string(portal_form_field(req, register_fields[i])));
     }
     json_object_set_new(d, "form", form);
     if (error) {
@@ -263,11 +235,11 @@ int portal_register_post(portal_req_t *req)
     if (!portal_read_checked(req, register_page, &rc)) {
         return rc;
     }
-    username = field(req, "username");
-    email = field(req, "email");
-    first = field(req, "first_name");
-    last = field(req, "last_name");
-    address = field(req, "address");
+    username = portal_form_field(req, "username");
+    email = portal_form_field(req, "email");
+    first = portal_form_field(req, "first_name");
+    last = portal_form_field(req, "last_name");
+    address = portal_form_field(req, "address");
     pw = secret_field(req, "password");
 
     errors = json_object();
@@ -619,7 +591,7 @@ int portal_change_password_confirm(portal_req_t *req)
                              : "The code has expired. Your password was "
                                "not changed; start again.");
     }
-    code = field(req, "code");
+    code = portal_form_field(req, "code");
     if (strlen(code) != 6 || strspn(code, "0123456789") != 6
         || !pt_secret_equal(code_hash(req, uid, code), stored)) {
         pt_db_exec(db, "code_attempt", NULL, PT_ARGS(stored));

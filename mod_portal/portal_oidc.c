@@ -175,10 +175,8 @@ static int profile_page(portal_req_t *req, int status, json_t *id,
     int i;
 
     for (i = 0; profile_fields[i]; i++) {
-        const char *v = portal_form_get(req, profile_fields[i]);
-
-        json_object_set_new(form, profile_fields[i], json_string(v ? v
-                                                                 : ""));
+        json_object_set_new(form, profile_fields[i], json_string(
+                            portal_form_field(req, profile_fields[i])));
     }
     if (!req->form) {
         const char *email = json_string_value(json_object_get(id, "email"));
@@ -248,22 +246,22 @@ int portal_complete_profile_post(portal_req_t *req)
                             "or did not come from this site, so nothing was "
                             "saved. Please try again.", NULL);
     }
-    username = portal_form_get(req, "username");
-    first = portal_form_get(req, "first_name");
-    last = portal_form_get(req, "last_name");
-    address = portal_form_get(req, "address");
+    username = portal_form_field(req, "username");
+    first = portal_form_field(req, "first_name");
+    last = portal_form_field(req, "last_name");
+    address = portal_form_field(req, "address");
     email = json_string_value(json_object_get(id, "email"));
     errors = portal_pool_json(p, json_object());
-    if ((bad = pt_validate_username(username ? username : ""))) {
+    if ((bad = pt_validate_username(username))) {
         json_object_set_new(errors, "username", json_string(bad));
     }
-    if ((bad = pt_validate_name(first ? first : ""))) {
+    if ((bad = pt_validate_name(first))) {
         json_object_set_new(errors, "first_name", json_string(bad));
     }
-    if ((bad = pt_validate_name(last ? last : ""))) {
+    if ((bad = pt_validate_name(last))) {
         json_object_set_new(errors, "last_name", json_string(bad));
     }
-    if ((bad = pt_validate_address(address ? address : ""))) {
+    if ((bad = pt_validate_address(address))) {
         json_object_set_new(errors, "address", json_string(bad));
     }
     if (json_object_size(errors)) {

@@ -113,6 +113,34 @@ int portal_read_checked(portal_req_t *req,
     return 1;
 }
 
+/* A form field with surrounding white space removed and the CRLF line
+ * ends browsers send for a textarea made LF ("" when absent). */
+const char *portal_form_field(portal_req_t *req, const char *name)
+{
+    const char *v = portal_form_get(req, name);
+    char *out, *o;
+    apr_size_t n;
+
+    if (!v) {
+        return "";
+    }
+    while (apr_isspace(*v)) {
+        v++;
+    }
+    n = strlen(v);
+    while (n > 0 && apr_isspace(v[n - 1])) {
+        n--;
+    }
+    out = o = apr_palloc(req->r->pool, n + 1);
+    for (; n > 0; v++, n--) {
+        if (!(v[0] == '\r' && n > 1 && v[1] == '\n')) {
+            *o++ = *v;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 const char *portal_form_get(portal_req_t *req, const char *name)
 {
     return req->form ? apr_table_get(req->form, name) : NULL;
