@@ -27,6 +27,8 @@
 #include "pt_template.h"
 #include "pt_password.h"
 #include "pt_sql.h"
+#include "pt_store.h"
+#include "pt_tsa.h"
 
 extern module AP_MODULE_DECLARE_DATA portal_module;
 
@@ -37,6 +39,33 @@ extern module AP_MODULE_DECLARE_DATA portal_module;
 #define PORTAL_UNSET (-1)
 
 #define PORTAL_COOKIE_AUTO 2
+
+#define PORTAL_STORE_LOCAL 0
+#define PORTAL_STORE_S3 1
+
+/* Files: upload limits, the store, keys, time stamps, links
+ * (portal_files_conf.c).  Same unset conventions as portal_srv_t. */
+typedef struct portal_files_conf_t {
+    apr_off_t max_file;         /* bytes of one file */
+    apr_off_t max_request;      /* bytes of one upload request */
+    int max_files;              /* files in one request */
+    const char *types;          /* "docx pdf ...", "" any; NULL unset */
+    int check_content;          /* 0/1: content must match the extension */
+    int storage;                /* PORTAL_STORE_* */
+    pt_s3_conf_t *s3;           /* PortalStorage s3 ... */
+    const char *s3_credentials; /* file with ACCESS:SECRET */
+    const char *key_id;         /* PortalFileKeyId */
+    apr_off_t attach_max;       /* largest file attached to the mail */
+    int link_lifetime;          /* seconds; default expiry of a link */
+    int link_max_lifetime;      /* seconds; the most an owner may choose */
+
+    /* filled in post_config */
+    pt_store_t *store;
+    pt_tsa_t *tsa;
+    apr_hash_t *keys;           /* key id -> PT_FC_KEY_BYTES bytes */
+    const char *kid;            /* the key id new files are wrapped with */
+    const unsigned char *key;   /* its key */
+} portal_files_conf_t;
 
 /* Per-server configuration.  Fields are PORTAL_UNSET / NULL until a
  * directive sets them, so merge can tell unset from a default; the
@@ -69,6 +98,7 @@ typedef struct portal_srv_t {
     int resend_cooldown;        /* seconds between mails of one kind */
     int change_code;            /* 0/1: confirm password changes by code */
     const char *oidc_label;     /* sign-in button for <mount>/oidc/login */
+    portal_files_conf_t files;
 
     /* filled in post_config */
     const pt_tplset_t *templates;
@@ -90,6 +120,7 @@ typedef struct portal_dir_t {
     const char *mount;          /* PortalMount, no trailing '/'; or NULL */
     int verify_email;           /* PORTAL_UNSET: the server's setting */
     int change_code;            /* PORTAL_UNSET: the server's setting */
+    const char *upload_types;   /* PortalUploadTypes here; NULL: server's */
 } portal_dir_t;
 
 /* Defaults (documented in docs/directives.md). */
@@ -109,6 +140,15 @@ typedef struct portal_dir_t {
 #define PORTAL_RESET_LIFETIME (30 * 60)     /* password-reset links */
 #define PORTAL_CODE_LIFETIME (10 * 60)      /* 6-digit confirmation codes */
 #define PORTAL_CODE_ATTEMPTS 5
+#define PORTAL_DEFAULT_UPLOAD_MAX_FILE ((apr_off_t)500 * 1024 * 1024)
+#define PORTAL_DEFAULT_UPLOAD_MAX_REQUEST ((apr_off_t)1024 * 1024 * 1024)
+#define PORTAL_DEFAULT_UPLOAD_MAX_FILES 20
+#define PORTAL_DEFAULT_MAIL_ATTACH_MAX ((apr_off_t)10 * 1024 * 1024)
+#define PORTAL_DEFAULT_LINK_LIFETIME (24 * 60 * 60)
+#define PORTAL_DEFAULT_LINK_MAX_LIFETIME (30 * 24 * 60 * 60)
+#define PORTAL_DEFAULT_S3_PART_SIZE (5 * 1024 * 1024)
+#define PORTAL_DEFAULT_FILE_KEY_ID "1"
+#define PORTAL_FILES_PER_PAGE 20
 
 /* The signed-in user, as loaded with the session. */
 typedef struct portal_user_t {
@@ -132,6 +172,8 @@ typedef struct portal_req_t {
     const portal_srv_t *conf;
     const char *mount;          /* "" at the root, else "/prefix" */
     const char *path;           /* below the mount, starting with '/' */
+    const char *arg;            /* the route's first '*' segment */
+    const char *arg2;           /* and its second */
     int want_json;
     pt_db_t *db;                /* NULL until portal_db_get() */
     apr_table_t *query;         /* parsed query string */
@@ -145,6 +187,7 @@ typedef struct portal_req_t {
     const char *csrf_token;     /* for forms rendered by this request */
     int verify_email;           /* PortalEmailVerification, resolved */
     int change_code;            /* PortalPasswordChangeCode, resolved */
+    const char *upload_types;   /* PortalUploadTypes, resolved ("": any) */
 } portal_req_t;
 
 /* ---- portal_config.c */
@@ -178,6 +221,40 @@ const char *portal_conf_base_url(const portal_srv_t *c, server_rec *s,
                                  apr_pool_t *p);
 int portal_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                        apr_pool_t *ptemp, server_rec *s);
+
+/* Create dir (mode 0750) when missing, owned by the worker user when
+ * for_workers and we run as root. */
+apr_status_t portal_ensure_dir(apr_pool_t *p, server_rec *s, const char *dir,
+                               int for_workers);
+
+/* ---- portal_files_conf.c */
+void portal_files_conf_init(portal_files_conf_t *f);
+void portal_files_conf_merge(portal_files_conf_t *f,
+                             const portal_files_conf_t *base,
+                             const portal_files_conf_t *add);
+apr_off_t portal_files_max_file(const portal_files_conf_t *f);
+apr_off_t portal_files_max_request(const portal_files_conf_t *f);
+int portal_files_max_files(const portal_files_conf_t *f);
+int portal_files_check_content(const portal_files_conf_t *f);
+const char *portal_files_types(const portal_files_conf_t *f);
+apr_off_t portal_files_attach_max(const portal_files_conf_t *f);
+int portal_files_link_lifetime(const portal_files_conf_t *f);
+int portal_files_link_max_lifetime(const portal_files_conf_t *f);
+const char *portal_cmd_upload_size(cmd_parms *cmd, void *dc,
+                                   const char *arg);
+const char *portal_cmd_upload_max_files(cmd_parms *cmd, void *dc,
+                                        const char *arg);
+const char *portal_cmd_upload_types(cmd_parms *cmd, void *dc,
+                                    const char *arg);
+const char *portal_cmd_upload_check(cmd_parms *cmd, void *dc, int on);
+const char *portal_cmd_storage(cmd_parms *cmd, void *dc, int argc,
+                               char *const argv[]);
+const char *portal_cmd_file_key_id(cmd_parms *cmd, void *dc,
+                                   const char *arg);
+const char *portal_cmd_link_lifetime(cmd_parms *cmd, void *dc,
+                                     const char *arg);
+apr_status_t portal_files_post_config(apr_pool_t *pconf, server_rec *s,
+                                      portal_srv_t *c, apr_hash_t *cache);
 
 /* ---- portal_cmds.c */
 extern const command_rec portal_cmds[];
@@ -302,12 +379,70 @@ int portal_complete_profile_post(portal_req_t *req);
 /* ---- portal_dashboard.c */
 int portal_dashboard_get(portal_req_t *req);
 
+/* ---- portal_upload.c */
+int portal_upload_post(portal_req_t *req);
+/* A file as JSON for pages and the API. */
+json_t *portal_file_json(portal_req_t *req, const char *uuid,
+                         const char *name, apr_off_t size, const char *type,
+                         const char *sha256, apr_int64_t created);
+
+/* ---- portal_files.c */
+/* The files page with status and an error message (NULL: none). */
+int portal_files_page(portal_req_t *req, int status, const char *error);
+int portal_files_get(portal_req_t *req);
+int portal_file_get(portal_req_t *req);
+/* One file's page (404 when not the user's) with a notice or error. */
+int portal_file_page(portal_req_t *req, int status, const char *notice,
+                     const char *error);
+int portal_file_rename_post(portal_req_t *req);
+int portal_file_delete_post(portal_req_t *req);
+int portal_tsa_cert_get(portal_req_t *req);
+/* The upload form's settings for templates (limits, accepted types). */
+json_t *portal_upload_settings(portal_req_t *req);
+/* "1.5 MiB" */
+const char *portal_fmt_size(apr_pool_t *p, apr_off_t n);
+
+/* ---- portal_download.c */
+int portal_file_download(portal_req_t *req);
+int portal_file_receipt(portal_req_t *req);
+/* Stream the plaintext of a file row (columns size, sha256, name,
+ * content_type, storage_key, wrapped_key, uuid) with Range and ETag
+ * support.  *complete is set when the whole file went out. */
+int portal_send_file(portal_req_t *req, const pt_row_t *row,
+                     int *complete);
+/* The file's data key, unwrapped; NULL and *why when it cannot be. */
+const unsigned char *portal_file_key(const portal_srv_t *c, apr_pool_t *p,
+                                     const char *uuid, const char *wrapped,
+                                     const char **why);
+
+/* ---- portal_links.c */
+int portal_link_create_post(portal_req_t *req);
+int portal_link_revoke_post(portal_req_t *req);
+int portal_link_download(portal_req_t *req);
+/* The links of file file_id for its page. */
+json_t *portal_links_json(portal_req_t *req, apr_int64_t file_id,
+                          const char *file_uuid);
+
+/* ---- portal_files_job.c */
+/* The "upload-mail" job: confirmation mail for new uploads. */
+apr_status_t portal_upload_mail_run(server_rec *s, pt_db_t *db,
+                                    const char **result);
+/* The "store-cleanup" job: objects of abandoned uploads. */
+apr_status_t portal_store_cleanup_run(server_rec *s, pt_db_t *db,
+                                      const char **result);
+
 /* ---- portal_mail.c */
 /* Render templates/mail/NAME.* with data and put the message for to_addr
  * in the outbox on db (inside the caller's transaction). */
 apr_status_t portal_mail_queue(server_rec *s, pt_db_t *db, apr_pool_t *p,
                                const char *name, json_t *data,
                                const char *to_addr, const char *to_name);
+/* The same with attachments (an array of pt_mail_attachment_t). */
+apr_status_t portal_mail_queue_with(server_rec *s, pt_db_t *db,
+                                    apr_pool_t *p, const char *name,
+                                    json_t *data, const char *to_addr,
+                                    const char *to_name,
+                                    const apr_array_header_t *attachments);
 /* The "mail" job: reset requests to mail, then deliver the outbox. */
 apr_status_t portal_mail_run(server_rec *s, pt_db_t *db,
                              const char **result);

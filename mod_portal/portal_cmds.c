@@ -382,5 +382,34 @@ const command_rec portal_cmds[] = {
     AP_INIT_FLAG("PortalPasswordChangeCode", set_flag, (void *)2,
                  RSRC_CONF | ACCESS_CONF,
                  "Confirm password changes with a mailed 6-digit code"),
+    AP_INIT_TAKE1("PortalUploadMaxFileSize", portal_cmd_upload_size,
+                  (void *)0, RSRC_CONF,
+                  "Largest file one upload may hold (e.g. 500M)"),
+    AP_INIT_TAKE1("PortalUploadMaxRequestSize", portal_cmd_upload_size,
+                  (void *)1, RSRC_CONF,
+                  "Largest upload request body (e.g. 1G)"),
+    AP_INIT_TAKE1("PortalUploadMaxFiles", portal_cmd_upload_max_files, NULL,
+                  RSRC_CONF, "Most files in one upload request"),
+    AP_INIT_ITERATE("PortalUploadTypes", portal_cmd_upload_types, NULL,
+                    RSRC_CONF | ACCESS_CONF, "File extensions that may be uploaded "
+                    "(* for any; default any)"),
+    AP_INIT_FLAG("PortalUploadCheckContent", portal_cmd_upload_check, NULL,
+                 RSRC_CONF, "Refuse files whose content does not match "
+                 "their extension (default On)"),
+    AP_INIT_TAKE_ARGV("PortalStorage", portal_cmd_storage, NULL, RSRC_CONF,
+                      "local, or s3 ENDPOINT REGION BUCKET CREDENTIALS-FILE "
+                      "[prefix=P] [part-size=SIZE] [ca-file=PATH] "
+                      "[timeout=SECONDS]"),
+    AP_INIT_TAKE1("PortalFileKeyId", portal_cmd_file_key_id, NULL,
+                  RSRC_CONF, "Id of the master key new files are "
+                  "encrypted under (keys/file-ID.key)"),
+    AP_INIT_TAKE1("PortalMailAttachMax", portal_cmd_upload_size, (void *)2,
+                  RSRC_CONF, "Largest upload attached to its confirmation "
+                  "mail (0: never attach)"),
+    AP_INIT_TAKE1("PortalLinkLifetime", portal_cmd_link_lifetime, NULL,
+                  RSRC_CONF, "Default lifetime of a download link, seconds"),
+    AP_INIT_TAKE1("PortalLinkMaxLifetime", portal_cmd_link_lifetime,
+                  (void *)1, RSRC_CONF,
+                  "Longest lifetime an owner may give a link, seconds"),
     { NULL }
 };

@@ -40,6 +40,7 @@ void *portal_create_srv(apr_pool_t *p, server_rec *s)
     c->verify_lifetime = PORTAL_UNSET;
     c->resend_cooldown = PORTAL_UNSET;
     c->change_code = PORTAL_UNSET;
+    portal_files_conf_init(&c->files);
     return c;
 }
 
@@ -78,6 +79,7 @@ void *portal_merge_srv(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(resend_cooldown);
     MERGE_INT(change_code);
     c->argon2 = add->argon2.m_cost_kib ? add->argon2 : base->argon2;
+    portal_files_conf_merge(&c->files, &base->files, &add->files);
     return c;
 }
 
@@ -100,6 +102,8 @@ void *portal_merge_dir(apr_pool_t *p, void *basev, void *addv)
                                                         : base->verify_email;
     d->change_code = add->change_code != PORTAL_UNSET ? add->change_code
                                                       : base->change_code;
+    d->upload_types = add->upload_types ? add->upload_types
+                                        : base->upload_types;
     return d;
 }
 
@@ -265,6 +269,13 @@ static apr_status_t ensure_dir(apr_pool_t *p, server_rec *s, const char *dir,
     return APR_SUCCESS;
 }
 
+apr_status_t portal_ensure_dir(apr_pool_t *p, server_rec *s, const char *dir,
+                               int for_workers)
+{
+    return ensure_dir(p, s, dir, for_workers ? DIR_0750 : DIR_0700,
+                      for_workers);
+}
+
 /* Templates and SQL are shared between servers that name the same
  * folders: this cache (in pconf) parses each folder once per start. */
 typedef struct load_cache_t {
@@ -272,6 +283,7 @@ typedef struct load_cache_t {
                                    dir/mail.html for the mail sets) */
     apr_hash_t *sql;            /* dir -> apr_hash_t dialect -> pt_sql_t */
     apr_hash_t *secrets;        /* data dir -> key bytes */
+    apr_hash_t *files;          /* see portal_files_post_config() */
 } load_cache_t;
 
 /* templates/mail/NAME.txt (first line "Subject: ...") and NAME.html */
@@ -457,6 +469,7 @@ int portal_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     cache.templates = apr_hash_make(ptemp);
     cache.sql = apr_hash_make(ptemp);
     cache.secrets = apr_hash_make(ptemp);
+    cache.files = apr_hash_make(ptemp);
     for (vs = s; vs; vs = vs->next) {
         portal_srv_t *c = ap_get_module_config(vs->module_config,
                                                &portal_module);
@@ -464,7 +477,9 @@ int portal_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         if (load_templates(pconf, vs, &cache, c) != APR_SUCCESS
             || load_sql(pconf, vs, &cache, c) != APR_SUCCESS
             || load_secret(pconf, vs, &cache, c) != APR_SUCCESS
-            || load_mail_settings(pconf, vs, c) != APR_SUCCESS) {
+            || load_mail_settings(pconf, vs, c) != APR_SUCCESS
+            || portal_files_post_config(pconf, vs, c, cache.files)
+               != APR_SUCCESS) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

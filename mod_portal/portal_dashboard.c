@@ -30,6 +30,7 @@ int portal_dashboard_get(portal_req_t *req)
             "ip", u->prev_login_ip ? u->prev_login_ip : ""));
     }
     json_object_set_new(d, "sessions", portal_sessions_json(req));
+    json_object_set_new(d, "upload", portal_upload_settings(req));
     if (apr_table_get(req->query, "password_changed")) {
         json_object_set_new(d, "notice", json_string(
             "Your password was changed. Other devices signed in to your "

@@ -83,7 +83,11 @@ static apr_status_t purge_sessions(server_rec *s, pt_db_t *db,
 
 static const job_t jobs[] = {
     { "session-cleanup", portal_conf_cleanup_interval, purge_sessions },
+    /* before "mail", so that a confirmation goes out in the same tick */
+    { "upload-mail", portal_conf_mail_interval, portal_upload_mail_run },
     { "mail", portal_conf_mail_interval, portal_mail_run },
+    { "store-cleanup", portal_conf_cleanup_interval,
+      portal_store_cleanup_run },
     { NULL, NULL, NULL }
 };
 

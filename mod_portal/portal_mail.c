@@ -55,6 +55,16 @@ apr_status_t portal_mail_queue(server_rec *s, pt_db_t *db, apr_pool_t *p,
                                const char *name, json_t *data,
                                const char *to_addr, const char *to_name)
 {
+    return portal_mail_queue_with(s, db, p, name, data, to_addr, to_name,
+                                  NULL);
+}
+
+apr_status_t portal_mail_queue_with(server_rec *s, pt_db_t *db,
+                                    apr_pool_t *p, const char *name,
+                                    json_t *data, const char *to_addr,
+                                    const char *to_name,
+                                    const apr_array_header_t *attachments)
+{
     const portal_srv_t *c = ap_get_module_config(s->module_config,
                                                  &portal_module);
     const pt_template_t *html_tpl;
@@ -109,6 +119,7 @@ apr_status_t portal_mail_queue(server_rec *s, pt_db_t *db, apr_pool_t *p,
     m.to_addr = to_addr;
     m.subject = subject;
     m.text = body;
+    m.attachments = attachments;
     m.msgid_domain = msgid_domain(p, portal_conf_base_url(c, s, p));
     rv = pt_mail_build(p, &m, &msg, &len, &msgid, &err);
     if (rv != APR_SUCCESS) {

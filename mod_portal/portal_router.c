@@ -54,8 +54,56 @@ static const route_t routes[] = {
     { "/sessions/revoke", M_POST, portal_session_revoke_post, ROUTE_AUTH },
     { "/sessions/revoke_others", M_POST, portal_sessions_revoke_others_post,
       ROUTE_AUTH },
+    { "/upload", M_POST, portal_upload_post, ROUTE_AUTH },
+    { "/dashboard", M_POST, portal_upload_post, ROUTE_AUTH },
+    { "/files", M_GET, portal_files_get, ROUTE_AUTH },
+    { "/files/*", M_GET, portal_file_get, ROUTE_AUTH },
+    { "/files/*/download", M_GET, portal_file_download, ROUTE_AUTH },
+    { "/files/*/receipt.tsr", M_GET, portal_file_receipt, ROUTE_AUTH },
+    { "/files/*/rename", M_POST, portal_file_rename_post, ROUTE_AUTH },
+    { "/files/*/delete", M_POST, portal_file_delete_post, ROUTE_AUTH },
+    { "/files/*/links", M_POST, portal_link_create_post, ROUTE_AUTH },
+    { "/files/*/links/*/revoke", M_POST, portal_link_revoke_post,
+      ROUTE_AUTH },
+    { "/d/*", M_GET, portal_link_download, 0 },
+    { "/tsa.crt", M_GET, portal_tsa_cert_get, 0 },
     { NULL, 0, NULL, 0 }
 };
+
+/* Does path match pattern?  A '*' segment in the pattern matches one
+ * non-empty path segment, which goes to req->arg (the first) or
+ * req->arg2 (the second). */
+static int route_match(portal_req_t *req, const char *pattern,
+                       const char *path)
+{
+    const char *args[2] = { NULL, NULL };
+    int nargs = 0;
+
+    while (*pattern && *path) {
+        if (pattern[0] == '*') {
+            apr_size_t n = strcspn(path, "/");
+
+            if (n == 0 || nargs == 2) {
+                return 0;
+            }
+            args[nargs++] = apr_pstrmemdup(req->r->pool, path, n);
+            path += n;
+            pattern++;
+            continue;
+        }
+        if (*pattern != *path) {
+            return 0;
+        }
+        pattern++;
+        path++;
+    }
+    if (*pattern || *path) {
+        return 0;
+    }
+    req->arg = args[0];
+    req->arg2 = args[1];
+    return 1;
+}
 
 /* GET /logout: a page with the sign-out button (signing out is a POST
  * with a CSRF token, so a link or an image cannot do it). */
@@ -96,7 +144,7 @@ static int dispatch(portal_req_t *req)
     int method = r->method_number;
 
     for (rt = routes; rt->path; rt++) {
-        if (strcmp(rt->path, req->path)) {
+        if (!route_match(req, rt->path, req->path)) {
             continue;
         }
         if (rt->method == method) {
@@ -163,6 +211,9 @@ int portal_handler(request_rec *r)
     req->change_code = dir->change_code != PORTAL_UNSET
                        ? dir->change_code
                        : portal_conf_change_code(req->conf);
+    req->upload_types = dir->upload_types
+                        ? dir->upload_types
+                        : portal_files_types(&req->conf->files);
     portal_security_headers(r);
 
     n = strlen(mount);

@@ -1,14 +1,17 @@
 #!/bin/sh
 # apache-test.sh -- one run of the Apache::Test suite (t/*.t).
 #   scripts/apache-test.sh --db sqlite|pgsql [--mpm event|prefork]
-#                          [--build DIR] [--asan] [--pg-port N] [TESTS...]
+#                          [--build DIR] [--asan] [--pg-port N]
+#                          [--storage local|s3] [TESTS...]
 # SQLite runs on a fresh database in a temporary data folder; PostgreSQL on
 # a fresh database in the cluster scripts/pg.sh started on --pg-port.
 # --asan runs httpd with the sanitizer build preloaded and fails on any
-# report in the error log.
+# report in the error log.  --storage s3 keeps the files in an S3-compatible
+# server on loopback (s3rver, started by scripts/s3.sh) instead of the data
+# folder.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-db=sqlite mpm=event build="$top/build" asan=no pgport=55432
+db=sqlite mpm=event build="$top/build" asan=no pgport=55432 storage=local
 while [ $# -gt 0 ]; do
     case "$1" in
         --db) db=$2; shift 2 ;;
@@ -16,6 +19,7 @@ while [ $# -gt 0 ]; do
         --build) build=$(cd "$2" && pwd); shift 2 ;;
         --asan) asan=yes; shift ;;
         --pg-port) pgport=$2; shift 2 ;;
+        --storage) storage=$2; shift 2 ;;
         *) break ;;
     esac
 done
@@ -66,7 +70,17 @@ start_peer "the OIDC provider" "$mail/oidc.log" "$mail/oidc.pid" \
     --client-id portal-test --client-secret test-secret \
     --redirect-uri "http://127.0.0.1:$port/oidc/redirect"
 
+export PORTAL_STORAGE=local PORTAL_STORAGE_KIND=local
+if [ "$storage" = s3 ]; then
+    s3port=$(free_port "${PORTAL_S3_PORT:-4569}")
+    "$top/scripts/s3.sh" start "$mail/s3" "$s3port" portal-test
+    printf 'S3RVER:S3RVER\n' > "$mail/s3.cred"
+    export PORTAL_STORAGE="s3 http://127.0.0.1:$s3port us-east-1 portal-test $mail/s3.cred prefix=files/"
+    export PORTAL_STORAGE_KIND=s3 PORTAL_S3_DIR="$mail/s3"
+fi
+
 cleanup() {
+    [ "$storage" = s3 ] && "$top/scripts/s3.sh" stop "$mail/s3" 2>/dev/null
     kill "$(cat "$mail/oidc.pid")" 2>/dev/null
     kill "$(cat "$mail/sink.pid")" 2>/dev/null
     [ -n "${KEEPMAIL:-}" ] || rm -rf "$data" "$mail"

@@ -12,10 +12,10 @@ cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
   $(apr-1-config --cppflags --includes) $(apu-1-config --includes)
   $(pkg-config --cflags openssl jansson libargon2 libcurl) -I$top/mod_portal/core"
 libs="$(apr-1-config --link-ld) $(apu-1-config --link-ld)
-  $(pkg-config --libs openssl jansson libargon2 libcurl) -lcrypt"
+  $(pkg-config --libs openssl jansson libargon2 libcurl) -lcrypt -lunistring"
 core=$(ls "$top"/mod_portal/core/*.c)
 rc=0
-for t in template form sql; do
+for t in template form sql filecrypt; do
     # shellcheck disable=SC2086
     clang $cflags -o "$out/fuzz_$t" "$top/t/fuzz/fuzz_$t.c" $core $libs
     rm -rf "$out/corpus_$t"

@@ -259,3 +259,86 @@ ON CONFLICT (name) DO UPDATE SET
 -- name: job_runs
 SELECT name, runs, last_run_at, last_ok_at, last_result, last_error
 FROM job_runs ORDER BY name
+
+-- ---------------------------------------------------------------- files
+
+-- name: file_insert
+INSERT INTO files (uuid, user_id, name, size, content_type, sha256, sha1,
+                   storage, storage_key, wrapped_key, receipt, receipt_at,
+                   created_at, mount)
+VALUES (%s, %lld, %s, %lld, %s, %s, %s, %s, %s, %s, %s, %lld, %lld, %s)
+
+-- name: files_of_user
+SELECT uuid, name, size, content_type, sha256, created_at FROM files
+WHERE user_id = %lld
+ORDER BY created_at DESC, id DESC
+LIMIT %lld OFFSET %lld
+
+-- name: files_count_user
+SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM files
+WHERE user_id = %lld
+
+-- name: file_of_user
+SELECT id, uuid, name, size, content_type, sha256, sha1, storage,
+       storage_key, wrapped_key, receipt, receipt_at, created_at
+FROM files WHERE uuid = %s AND user_id = %lld
+
+-- name: file_rename
+UPDATE files SET name = %s WHERE uuid = %s AND user_id = %lld
+
+-- name: file_delete
+DELETE FROM files WHERE id = %lld AND user_id = %lld
+
+-- name: file_key_known
+SELECT COUNT(*) AS n FROM files WHERE storage_key = %s
+
+-- name: files_to_notify
+SELECT f.id, f.uuid, f.name, f.size, f.content_type, f.sha256, f.storage,
+       f.storage_key, f.wrapped_key, f.created_at, f.mount,
+       u.email, u.first_name, u.last_name
+FROM files f JOIN users u ON u.id = f.user_id
+WHERE f.notified_at IS NULL
+ORDER BY f.id
+LIMIT 20
+
+-- name: file_notified
+UPDATE files SET notified_at = %lld WHERE id = %lld AND notified_at IS NULL
+
+-- ---------------------------------------------------------------- links
+
+-- name: link_insert
+INSERT INTO file_links (uuid, file_id, created_at, expires_at, max_downloads)
+VALUES (%s, %lld, %lld, %lld, %lld)
+
+-- name: links_of_file
+SELECT uuid, created_at, expires_at, max_downloads, downloads, last_used_at,
+       revoked_at
+FROM file_links WHERE file_id = %lld
+ORDER BY created_at DESC, id DESC
+
+-- name: link_get
+SELECT l.id, l.uuid AS link_uuid, l.expires_at, l.max_downloads,
+       l.downloads, l.revoked_at, f.id AS file_id, f.uuid, f.name, f.size,
+       f.content_type, f.sha256, f.storage, f.storage_key, f.wrapped_key
+FROM file_links l JOIN files f ON f.id = l.file_id
+WHERE l.uuid = %s
+
+-- name: link_revoke
+UPDATE file_links SET revoked_at = %lld
+WHERE uuid = %s AND file_id = %lld AND revoked_at IS NULL
+
+-- name: link_count_download
+UPDATE file_links SET downloads = downloads + 1, last_used_at = %lld
+WHERE id = %lld AND (max_downloads IS NULL OR downloads < max_downloads)
+
+-- ---------------------------------------------------------------- store
+
+-- name: pending_insert
+INSERT INTO store_pending (storage_key, created_at) VALUES (%s, %lld)
+
+-- name: pending_delete
+DELETE FROM store_pending WHERE storage_key = %s
+
+-- name: pending_stale
+SELECT storage_key FROM store_pending WHERE created_at < %lld
+ORDER BY created_at LIMIT 500

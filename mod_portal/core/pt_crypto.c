@@ -310,3 +310,25 @@ apr_status_t pt_code6_new(apr_pool_t *p, const char **code)
     *code = apr_psprintf(p, "%06u", (unsigned)(v % 1000000U));
     return APR_SUCCESS;
 }
+
+int pt_uuid_valid(const char *s)
+{
+    int i;
+
+    if (!s) {
+        return 0;
+    }
+    for (i = 0; i < 36; i++) {
+        char c = s[i];
+
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') {
+                return 0;
+            }
+        }
+        else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return 0;
+        }
+    }
+    return s[36] == '\0';
+}

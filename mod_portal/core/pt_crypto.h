@@ -55,4 +55,7 @@ apr_status_t pt_code6_new(apr_pool_t *p, const char **code);
 /* A random RFC 4122 version 4 UUID, lower case. */
 apr_status_t pt_uuid_new(apr_pool_t *p, const char **uuid);
 
+/* 1 when s is a lower-case UUID as pt_uuid_new() writes them. */
+int pt_uuid_valid(const char *s);
+
 #endif /* PT_CRYPTO_H */

@@ -19,7 +19,8 @@ our @EXPORT = qw(client base_url csrf_of get_page post_form register_user
                  login_user dbh unique_name csrf_from cookie_value
                  post_raw count_users mails_to wait_mails mail_header
                  mail_text mail_html link_in sink_stop sink_start
-                 mail_count wait_subject);
+                 mail_count wait_subject signed_in multipart upload
+                 files_of stored_object);
 
 my $counter = 0;
 
@@ -134,6 +135,74 @@ sub dbh {
         $dbh->sqlite_busy_timeout(10000);
     }
     return $dbh;
+}
+
+# A new client with a new, signed-in account: (ua, username, password).
+sub signed_in {
+    my (%over) = @_;
+    my $ua = client();
+    my ($res, $user, $pw) = register_user($ua, %over);
+    my $prefix = $over{prefix} // '';
+    login_user($ua, $user, $pw, $prefix)->code == 303
+        or die "cannot sign in $user";
+    return ($ua, $user, $pw);
+}
+
+# A multipart/form-data body from parts [name, value, filename?, type?]
+# written byte for byte as given (hostile names included): (ctype, body).
+sub multipart {
+    my (@parts) = @_;
+    my $b = 'ptboundary' . int(rand(1e9));
+    my $body = '';
+    for my $p (@parts) {
+        my ($name, $value, $filename, $type) = @$p;
+        $body .= "--$b\r\nContent-Disposition: form-data; name=\"$name\"";
+        $body .= "; filename=\"$filename\"" if defined $filename;
+        $body .= "\r\n";
+        $body .= "Content-Type: " . ($type // 'application/octet-stream') . "\r\n"
+            if defined $filename;
+        $body .= "\r\n$value\r\n";
+    }
+    $body .= "--$b--\r\n";
+    return ("multipart/form-data; boundary=$b", $body);
+}
+
+# Upload files ([filename, content], ...) as the signed-in ua; the CSRF
+# token is taken from /files unless given.  JSON unless json => 0.
+sub upload {
+    my ($ua, $files, %o) = @_;
+    my $prefix = $o{prefix} // '';
+    my $csrf = exists $o{csrf} ? $o{csrf} : csrf_of($ua, "$prefix/files");
+    my @parts;
+    push @parts, ['csrf_token', $csrf] if defined $csrf;
+    push @parts, ['file', $_->[1], $_->[0], $_->[2]] for @$files;
+    my ($ct, $body) = multipart(@parts);
+    my %h;
+    $h{Accept} = 'application/json' unless defined $o{json} && !$o{json};
+    return post_raw($ua, $o{path} // "$prefix/upload", $ct, $body, %h);
+}
+
+# The files rows of a user, newest first.
+sub files_of {
+    my ($username) = @_;
+    return dbh()->selectall_arrayref(
+        'SELECT f.* FROM files f JOIN users u ON u.id = f.user_id '
+        . 'WHERE u.username = ? ORDER BY f.id DESC', { Slice => {} },
+        $username);
+}
+
+# The stored (encrypted) bytes of an object in the local store, or undef.
+sub stored_object {
+    my ($key) = @_;
+    my $path = "$ENV{PORTAL_DATA_DIR}/files/" . substr($key, 0, 2) . "/$key";
+    if (($ENV{PORTAL_STORAGE_KIND} // 'local') eq 's3') {
+        my @found = glob("$ENV{PORTAL_S3_DIR}/portal-test/files/$key*");
+        # s3rver keeps an object as KEY._S3rver_object
+        ($path) = grep { -f $_ && /object$/ } @found;
+        return undef unless $path;
+    }
+    return _slurp($path) if -f $path;
+    return undef;
 }
 
 # ------------------------------------------------------------ mail

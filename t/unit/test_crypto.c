@@ -230,6 +230,17 @@ static void test_uuid(apr_pool_t *p)
     }
     PT_OK(ok, "200 more uuids have the right shape");
     PT_OK(strcmp(a, b) != 0, "uuids differ");
+    PT_OK(pt_uuid_valid(a), "pt_uuid_valid accepts a new uuid");
+    PT_OK(!pt_uuid_valid("../../etc/passwd"), "uuid_valid: a path");
+    PT_OK(!pt_uuid_valid("0F8FAD5B-D9CB-469F-A165-70867728950E"),
+          "uuid_valid: upper case");
+    PT_OK(!pt_uuid_valid("0f8fad5b-d9cb-469f-a165-70867728950"),
+          "uuid_valid: one digit short");
+    PT_OK(!pt_uuid_valid("0f8fad5b-d9cb-469f-a165-70867728950e0"),
+          "uuid_valid: one digit long");
+    PT_OK(!pt_uuid_valid("0f8fad5bd9cb-469f-a165-70867728950e0"),
+          "uuid_valid: dash missing");
+    PT_OK(!pt_uuid_valid(""), "uuid_valid: empty");
 }
 
 static void test_random(void)

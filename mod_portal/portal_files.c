@@ -1,0 +1,358 @@
+/*
+ * portal_files.c -- the signed-in user's files: the list (/files), one
+ * file's page (/files/<id>), rename and delete, and the time-stamping
+ * authority's certificate (/tsa.crt).
+ *
+ * A file that is not the user's is "not found", never "forbidden": its
+ * existence is nobody else's business.
+ */
+#include "apr_strings.h"
+
+#include "portal.h"
+#include "pt_crypto.h"
+#include "pt_filename.h"
+
+APLOG_USE_MODULE(portal);
+
+static const char *i64(apr_pool_t *p, apr_int64_t v)
+{
+    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
+}
+
+const char *portal_fmt_size(apr_pool_t *p, apr_off_t n)
+{
+    static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+    double v = (double)n;
+    int u = -1;
+
+    if (n < 1024) {
+        return apr_psprintf(p, "%" APR_OFF_T_FMT " byte%s", n,
+                            n == 1 ? "" : "s");
+    }
+    while (v >= 1024 && u < 3) {
+        v /= 1024;
+        u++;
+    }
+    return apr_psprintf(p, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+json_t *portal_upload_settings(portal_req_t *req)
+{
+    const portal_files_conf_t *fc = &req->conf->files;
+    const char *types = req->upload_types;
+    json_t *accept = json_array();
+    const char *t = types;
+
+    /* ".docx,.pdf" for <input accept>, from "docx pdf" */
+    while (*t) {
+        apr_size_t n = strcspn(t, " ");
+
+        if (n) {
+            json_array_append_new(accept, json_string(apr_pstrcat(
+                req->r->pool, ".", apr_pstrmemdup(req->r->pool, t, n),
+                NULL)));
+        }
+        t += n;
+        t += strspn(t, " ");
+    }
+    json_t *j = json_pack("{s:I, s:s, s:I, s:I, s:o}",
+                          "max_file", (json_int_t)portal_files_max_file(fc),
+                          "max_file_text", portal_fmt_size(
+                              req->r->pool, portal_files_max_file(fc)),
+                          "max_request",
+                          (json_int_t)portal_files_max_request(fc),
+                          "max_files", (json_int_t)portal_files_max_files(fc),
+                          "accept", accept);
+
+    if (*types) {               /* absent (a false section) when any */
+        json_object_set_new(j, "types", json_string(types));
+    }
+    return j;
+}
+
+static apr_int64_t query_int(portal_req_t *req, const char *name,
+                             apr_int64_t def, apr_int64_t min,
+                             apr_int64_t max)
+{
+    const char *v = apr_table_get(req->query, name);
+    char *end;
+    apr_int64_t n;
+
+    if (!v || !*v) {
+        return def;
+    }
+    n = apr_strtoi64(v, &end, 10);
+    if (*end || n < min) {
+        return def;
+    }
+    return n > max ? max : n;
+}
+
+int portal_files_page(portal_req_t *req, int status, const char *error)
+{
+    request_rec *r = req->r;
+    pt_db_t *db = portal_db_get(req);
+    json_t *d, *list, *pages;
+    apr_array_header_t *rows;
+    pt_row_t *count;
+    apr_int64_t per = PORTAL_FILES_PER_PAGE, page, total, npages, i;
+    const char *uid;
+
+    if (!db) {
+        return portal_error(req, HTTP_SERVICE_UNAVAILABLE, "The portal's "
+                            "database is not available right now.");
+    }
+    uid = i64(r->pool, req->user->id);
+    if (pt_db_one(db, "files_count_user", &count, PT_ARGS(uid))
+        != APR_SUCCESS) {
+        return portal_db_fail(req, "files_count_user");
+    }
+    total = pt_row_int(count, "n");
+    npages = total ? (total + per - 1) / per : 1;
+    page = query_int(req, "page", 1, 1, npages);
+    if (pt_db_select(db, "files_of_user", &rows,
+                     PT_ARGS(uid, i64(r->pool, per),
+                             i64(r->pool, (page - 1) * per)))
+        != APR_SUCCESS) {
+        return portal_db_fail(req, "files_of_user");
+    }
+    d = portal_page_data(req, "Your files");
+    list = json_array();
+    for (i = 0; i < rows->nelts; i++) {
+        pt_row_t *row = APR_ARRAY_IDX(rows, i, pt_row_t *);
+
+        json_array_append_new(list, portal_file_json(
+            req, pt_row_get(row, "uuid"), pt_row_get(row, "name"),
+            pt_row_int(row, "size"), pt_row_get(row, "content_type"),
+            pt_row_get(row, "sha256"), pt_row_int(row, "created_at")));
+    }
+    pages = json_array();
+    for (i = 1; i <= npages && npages > 1; i++) {
+        json_array_append_new(pages, json_pack(
+            "{s:I, s:s, s:b}", "n", (json_int_t)i,
+            "url", apr_psprintf(r->pool, "%s/files?page=%" APR_INT64_T_FMT,
+                                req->mount, i), "current", i == page));
+    }
+    json_object_set_new(d, "has_files", json_boolean(rows->nelts > 0));
+    json_object_set_new(d, "has_pages", json_boolean(npages > 1));
+    json_object_set_new(d, "files", list);
+    json_object_set_new(d, "total", json_integer(total));
+    json_object_set_new(d, "total_size", json_string(portal_fmt_size(
+                        r->pool, pt_row_int(count, "bytes"))));
+    json_object_set_new(d, "page", json_integer(page));
+    json_object_set_new(d, "pages", json_integer(npages));
+    json_object_set_new(d, "page_links", pages);
+    if (page > 1) {
+        json_object_set_new(d, "prev_url", json_string(apr_psprintf(
+            r->pool, "%s/files?page=%" APR_INT64_T_FMT, req->mount,
+            page - 1)));
+    }
+    if (page < npages) {
+        json_object_set_new(d, "next_url", json_string(apr_psprintf(
+            r->pool, "%s/files?page=%" APR_INT64_T_FMT, req->mount,
+            page + 1)));
+    }
+    json_object_set_new(d, "upload", portal_upload_settings(req));
+    if (error) {
+        json_object_set_new(d, "error", json_string(error));
+    }
+    else if (apr_table_get(req->query, "uploaded")) {
+        apr_int64_t n = query_int(req, "uploaded", 0, 0, 1000);
+
+        json_object_set_new(d, "notice", json_string(apr_psprintf(
+            r->pool, "%" APR_INT64_T_FMT " file%s uploaded.", n,
+            n == 1 ? "" : "s")));
+    }
+    else if (apr_table_get(req->query, "deleted")) {
+        json_object_set_new(d, "notice", json_string("The file was "
+                                                     "deleted."));
+    }
+    return portal_render(req, status, "files", d);
+}
+
+int portal_files_get(portal_req_t *req)
+{
+    return portal_files_page(req, HTTP_OK, NULL);
+}
+
+/* The user's file named by the route, or NULL (and *rc set: 404 or the
+ * database error). */
+static pt_row_t *own_file(portal_req_t *req, int *rc)
+{
+    pt_db_t *db = portal_db_get(req);
+    pt_row_t *row = NULL;
+
+    *rc = OK;
+    if (!db) {
+        *rc = portal_error(req, HTTP_SERVICE_UNAVAILABLE, "The portal's "
+                           "database is not available right now.");
+        return NULL;
+    }
+    if (!pt_uuid_valid(req->arg)) {
+        *rc = portal_error(req, HTTP_NOT_FOUND, "There is no such file.");
+        return NULL;
+    }
+    if (pt_db_one(db, "file_of_user", &row,
+                  PT_ARGS(req->arg, i64(req->r->pool, req->user->id)))
+        != APR_SUCCESS) {
+        *rc = portal_db_fail(req, "file_of_user");
+        return NULL;
+    }
+    if (!row) {
+        *rc = portal_error(req, HTTP_NOT_FOUND, "There is no such file.");
+    }
+    return row;
+}
+
+static int file_page(portal_req_t *req, pt_row_t *row, int status,
+                     const char *notice, const char *error)
+{
+    request_rec *r = req->r;
+    const char *uuid = pt_row_get(row, "uuid");
+    json_t *d = portal_page_data(req, pt_row_get(row, "name"));
+    json_t *f = portal_file_json(req, uuid, pt_row_get(row, "name"),
+                                 pt_row_int(row, "size"),
+                                 pt_row_get(row, "content_type"),
+                                 pt_row_get(row, "sha256"),
+                                 pt_row_int(row, "created_at"));
+    int max = portal_files_link_max_lifetime(&req->conf->files);
+    json_t *links;
+
+    json_object_set_new(f, "sha1", json_string(pt_row_get(row, "sha1")));
+    json_object_set_new(f, "stamped", json_string(portal_fmt_time(
+                        r->pool, pt_row_int(row, "receipt_at"))));
+    json_object_set_new(f, "download_url", json_string(apr_pstrcat(
+                        r->pool, req->mount, "/files/", uuid, "/download",
+                        NULL)));
+    json_object_set_new(f, "receipt_url", json_string(apr_pstrcat(
+                        r->pool, req->mount, "/files/", uuid,
+                        "/receipt.tsr", NULL)));
+    json_object_set_new(d, "file", f);
+    links = portal_links_json(req, pt_row_int(row, "id"), uuid);
+    json_object_set_new(d, "has_links", json_boolean(json_array_size(links)));
+    json_object_set_new(d, "links", links);
+    json_object_set_new(d, "link_hours", json_integer(
+        portal_files_link_lifetime(&req->conf->files) / 3600));
+    json_object_set_new(d, "link_max_hours", json_integer(max / 3600));
+    if (notice) {
+        json_object_set_new(d, "notice", json_string(notice));
+    }
+    if (error) {
+        json_object_set_new(d, "error", json_string(error));
+    }
+    return portal_render(req, status, "file", d);
+}
+
+int portal_file_page(portal_req_t *req, int status, const char *notice,
+                     const char *error)
+{
+    int rc;
+    pt_row_t *row = own_file(req, &rc);
+
+    if (!row) {
+        return rc;
+    }
+    return file_page(req, row, status, notice, error);
+}
+
+int portal_file_get(portal_req_t *req)
+{
+    const char *n = NULL;
+
+    if (apr_table_get(req->query, "renamed")) {
+        n = "The file was renamed.";
+    }
+    else if (apr_table_get(req->query, "revoked")) {
+        n = "The link was revoked: it no longer works.";
+    }
+    return portal_file_page(req, HTTP_OK, n, NULL);
+}
+
+static int rerender_file(portal_req_t *req, int status, const char *error)
+{
+    return portal_file_page(req, status, NULL, error);
+}
+
+int portal_file_rename_post(portal_req_t *req)
+{
+    pt_db_t *db;
+    pt_row_t *row;
+    const char *raw, *name;
+    int rc, n = 0;
+
+    if (!portal_read_checked(req, rerender_file, &rc)) {
+        return rc;
+    }
+    row = own_file(req, &rc);
+    if (!row) {
+        return rc;
+    }
+    raw = portal_form_field(req, "name");
+    if (!*raw) {
+        return file_page(req, row, HTTP_BAD_REQUEST, NULL,
+                         "Give the file a name.");
+    }
+    name = pt_filename_clean(req->r->pool, raw, strlen(raw));
+    db = portal_db_get(req);
+    if (pt_db_exec(db, "file_rename", &n,
+                   PT_ARGS(name, req->arg, i64(req->r->pool, req->user->id)))
+        != APR_SUCCESS) {
+        return portal_db_fail(req, "file_rename");
+    }
+    return portal_redirect(req, apr_pstrcat(req->r->pool, "/files/",
+                                            req->arg, "?renamed=1", NULL));
+}
+
+int portal_file_delete_post(portal_req_t *req)
+{
+    pt_db_t *db;
+    pt_row_t *row;
+    pt_err_t err = { 0 };
+    int rc, n = 0;
+
+    if (!portal_read_checked(req, rerender_file, &rc)) {
+        return rc;
+    }
+    row = own_file(req, &rc);
+    if (!row) {
+        return rc;
+    }
+    db = portal_db_get(req);
+    if (pt_db_exec(db, "file_delete", &n,
+                   PT_ARGS(pt_row_get(row, "id"),
+                           i64(req->r->pool, req->user->id)))
+        != APR_SUCCESS) {
+        return portal_db_fail(req, "file_delete");
+    }
+    /* the row is gone: the file is deleted for the user even if removing
+     * the object fails now (the files job removes unnamed objects) */
+    if (n && pt_store_remove(req->conf->files.store, req->r->pool,
+                             pt_row_get(row, "storage_key"), &err)
+             != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r,
+                      PORTAL_LOGNO(0320) "deleting a stored file: %s",
+                      pt_err_str(&err, req->r->pool));
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, PORTAL_LOGNO(0321)
+                  "user %s deleted file %s", req->user->uuid, req->arg);
+    if (req->want_json) {
+        return portal_json(req, HTTP_OK, json_pack("{s:s}", "deleted",
+                                                   req->arg));
+    }
+    return portal_redirect(req, "/files?deleted=1");
+}
+
+int portal_tsa_cert_get(portal_req_t *req)
+{
+    const char *pem = pt_tsa_cert_pem(req->conf->files.tsa);
+
+    ap_set_content_type(req->r, "application/x-pem-file");
+    apr_table_setn(req->r->headers_out, "Content-Disposition",
+                   "attachment; filename=\"tsa.crt\"");
+    apr_table_setn(req->r->headers_out, "Cache-Control", "max-age=86400");
+    ap_set_content_length(req->r, strlen(pem));
+    if (!req->r->header_only) {
+        ap_rputs(pem, req->r);
+    }
+    return OK;
+}

@@ -1,0 +1,191 @@
+/*
+ * portal_files_job.c -- the background work of files: the confirmation
+ * mail for each upload ("upload-mail") and the removal of what abandoned
+ * uploads left in the store ("store-cleanup").
+ *
+ * Both run on the watchdog (portal_jobs.c) with the main server's
+ * configuration.  A confirmation is queued in the outbox in the same
+ * transaction that marks the file notified, so it is mailed once even
+ * when several nodes run the job.
+ */
+#include "apr_strings.h"
+
+#include "portal.h"
+#include "pt_buf.h"
+#include "pt_mail.h"
+#include "pt_vault.h"
+
+APLOG_USE_MODULE(portal);
+
+#define PENDING_MAX_AGE 3600    /* seconds before an upload is abandoned */
+
+static const char *i64(apr_pool_t *p, apr_int64_t v)
+{
+    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
+}
+
+static apr_status_t buf_sink(void *baton, const char *data, apr_size_t len)
+{
+    return pt_buf_append(baton, data, len);
+}
+
+/* The plaintext of a small file, for the attachment; NULL when it cannot
+ * be read (logged: the mail then carries the link only). */
+static pt_mail_attachment_t *attachment(server_rec *s,
+                                        const portal_srv_t *c,
+                                        apr_pool_t *p, const pt_row_t *row)
+{
+    const char *uuid = pt_row_get(row, "uuid"), *why = NULL;
+    apr_off_t size = pt_row_int(row, "size");
+    const unsigned char *dk;
+    pt_mail_attachment_t *a;
+    pt_buf_t buf;
+    pt_err_t err = { 0 };
+
+    dk = portal_file_key(c, p, uuid, pt_row_get(row, "wrapped_key"), &why);
+    if (!dk) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(0350) "%s",
+                     why);
+        return NULL;
+    }
+    pt_buf_init(&buf, p, (apr_size_t)size + 1, (apr_size_t)size + 1);
+    if (pt_vault_get(p, c->files.store, pt_row_get(row, "storage_key"), dk,
+                     size, 0, -1, buf_sink, &buf, &err) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(0351)
+                     "file %s cannot be read for its mail: %s", uuid,
+                     pt_err_str(&err, p));
+        return NULL;
+    }
+    a = apr_pcalloc(p, sizeof(*a));
+    a->filename = pt_row_get(row, "name");
+    a->content_type = pt_row_get(row, "content_type");
+    a->data = buf.data;
+    a->len = buf.len;
+    return a;
+}
+
+static apr_status_t notify_one(server_rec *s, const portal_srv_t *c,
+                               pt_db_t *db, apr_pool_t *p,
+                               const pt_row_t *row, int *sent)
+{
+    apr_off_t size = pt_row_int(row, "size");
+    apr_array_header_t *atts = NULL;
+    pt_mail_attachment_t *a = NULL;
+    const char *base = portal_conf_base_url(c, s, p);
+    json_t *data;
+    int n = 0;
+    apr_status_t rv;
+
+    if (size > 0 && size <= portal_files_attach_max(&c->files)) {
+        a = attachment(s, c, p, row);
+        if (a) {
+            atts = apr_array_make(p, 1, sizeof(pt_mail_attachment_t));
+            APR_ARRAY_PUSH(atts, pt_mail_attachment_t) = *a;
+        }
+    }
+    data = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:b}",
+                     "first_name", pt_row_get(row, "first_name"),
+                     "name", pt_row_get(row, "name"),
+                     "size", (json_int_t)size,
+                     "size_text", portal_fmt_size(p, size),
+                     "sha256", pt_row_get(row, "sha256"),
+                     "uploaded", portal_fmt_time(p, pt_row_int(row,
+                                                               "created_at")),
+                     "file_link", apr_pstrcat(p, base,
+                                              pt_row_get(row, "mount"),
+                                              "/files/",
+                                              pt_row_get(row, "uuid"), NULL),
+                     "attached", atts != NULL);
+    rv = pt_db_run_named(db, "tx_begin");
+    if (rv == APR_SUCCESS) {
+        rv = pt_db_exec(db, "file_notified", &n,
+                        PT_ARGS(i64(p, apr_time_sec(apr_time_now())),
+                                pt_row_get(row, "id")));
+    }
+    if (rv == APR_SUCCESS && n == 1) {
+        rv = portal_mail_queue_with(s, db, p, "file_uploaded", data,
+                                    pt_row_get(row, "email"),
+                                    apr_pstrcat(p, pt_row_get(row,
+                                                "first_name"), " ",
+                                                pt_row_get(row, "last_name"),
+                                                NULL), atts);
+    }
+    json_decref(data);
+    if (rv == APR_SUCCESS) {
+        rv = pt_db_run_named(db, "tx_commit");
+    }
+    if (rv != APR_SUCCESS) {
+        pt_db_run_named(db, "tx_rollback");
+        return rv;
+    }
+    *sent += n;
+    return APR_SUCCESS;
+}
+
+apr_status_t portal_upload_mail_run(server_rec *s, pt_db_t *db,
+                                    const char **result)
+{
+    const portal_srv_t *c = ap_get_module_config(s->module_config,
+                                                 &portal_module);
+    apr_array_header_t *rows;
+    apr_pool_t *iter;
+    int i, sent = 0;
+    apr_status_t rv;
+
+    rv = pt_db_select(db, "files_to_notify", &rows, PT_NOARGS);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    apr_pool_create(&iter, db->pool);
+    for (i = 0; i < rows->nelts && rv == APR_SUCCESS; i++) {
+        rv = notify_one(s, c, db, iter,
+                        APR_ARRAY_IDX(rows, i, pt_row_t *), &sent);
+        apr_pool_clear(iter);
+    }
+    apr_pool_destroy(iter);
+    *result = apr_psprintf(db->pool, "%d upload confirmations queued",
+                           sent);
+    return rv;
+}
+
+apr_status_t portal_store_cleanup_run(server_rec *s, pt_db_t *db,
+                                      const char **result)
+{
+    const portal_srv_t *c = ap_get_module_config(s->module_config,
+                                                 &portal_module);
+    pt_store_t *st = c->files.store;
+    apr_int64_t cutoff = apr_time_sec(apr_time_now()) - PENDING_MAX_AGE;
+    apr_array_header_t *rows;
+    pt_err_t err = { 0 };
+    int i, objects = 0, temps = 0;
+    apr_status_t rv;
+
+    rv = pt_db_select(db, "pending_stale", &rows,
+                      PT_ARGS(i64(db->pool, cutoff)));
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    for (i = 0; i < rows->nelts; i++) {
+        const char *key = pt_row_get(APR_ARRAY_IDX(rows, i, pt_row_t *),
+                                     "storage_key");
+
+        if (pt_store_remove(st, db->pool, key, &err) != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PORTAL_LOGNO(0352)
+                         "store-cleanup: %s", pt_err_str(&err, db->pool));
+            continue;
+        }
+        if (pt_db_exec(db, "pending_delete", NULL, PT_ARGS(key))
+            == APR_SUCCESS) {
+            objects++;
+        }
+    }
+    rv = pt_store_sweep(st, db->pool, apr_time_now()
+                        - apr_time_from_sec(PENDING_MAX_AGE), &temps, &err);
+    if (rv != APR_SUCCESS && rv != APR_ENOTIMPL) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, PORTAL_LOGNO(0353)
+                     "store-cleanup: %s", pt_err_str(&err, db->pool));
+    }
+    *result = apr_psprintf(db->pool, "%d abandoned uploads and %d partial "
+                           "writes removed", objects, temps);
+    return APR_SUCCESS;
+}

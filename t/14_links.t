@@ -1,0 +1,134 @@
+# 14_links.t -- signed download links: made by the owner on the file page,
+# working without a session, bound to their file and expiry, limited in
+# downloads (counting only complete ones), revocable, and never in the
+# access log.
+use strict;
+use warnings;
+use Apache::Test qw(-withtestmore);
+use JSON::PP ();
+use PortalTest;
+
+my $J = JSON::PP->new->utf8;
+my ($ua, $user) = signed_in();
+my $data = join('', map { chr($_ % 251) } 1 .. 200000);
+my $res = upload($ua, [['shared.bin', $data]]);
+is($res->code, 201, 'uploaded');
+my $id = $J->decode($res->content)->{files}[0]{id};
+my $res2 = upload($ua, [['other.bin', 'other']]);
+my $id2 = $J->decode($res2->content)->{files}[0]{id};
+
+sub make_link {
+    my (%f) = @_;
+    my $tok = csrf_of($ua, "/files/$id");
+    my $r = post_form($ua, "/files/$id/links", csrf_token => $tok, %f);
+    return $r;
+}
+
+# --- a link with a limit of 2
+$res = make_link(hours => 2, max_downloads => 2);
+is($res->code, 200, 'link made: the file page again');
+like($res->decoded_content, qr/The link is ready/, 'with a notice');
+my ($url) = $res->decoded_content =~ m{value="(http://[^"]+/d/[^"]+)"};
+ok($url, 'the page shows the link') or BAIL_OUT('no link');
+my ($path) = $url =~ m{^https?://[^/]+(/d/.+)$};
+my $anon = client();
+my $dl = get_page($anon, $path);
+is($dl->code, 200, 'works without a session');
+ok($dl->content eq $data, 'the exact bytes');
+like($dl->header('Content-Disposition'), qr/shared\.bin/, 'under its name');
+is($dl->header('Referrer-Policy'), 'no-referrer', 'no Referer leaks the token');
+
+# a partial (Range) download does not count
+my $part = get_page($anon, $path, Range => 'bytes=0-99');
+is($part->code, 206, 'a range through the link');
+my $html = get_page($ua, "/files/$id")->decoded_content;
+like($html, qr/downloaded 1 of 2 times/, 'one complete download counted, not the range');
+
+is(get_page($anon, $path)->code, 200, 'second download');
+$dl = get_page($anon, $path);
+is($dl->code, 410, 'third: used up, 410');
+like($dl->decoded_content, qr/used as many times/, 'says so');
+
+# --- tampering
+my ($luuid, $mac) = $path =~ m{/d/([0-9a-f-]{36})\.(.+)$};
+my $flip = substr($mac, 0, 5) . (substr($mac, 5, 1) eq 'A' ? 'B' : 'A') . substr($mac, 6);
+is(get_page($anon, "/d/$luuid.$flip")->code, 404, 'a changed MAC: 404');
+is(get_page($anon, "/d/$luuid")->code, 404, 'no MAC: 404');
+is(get_page($anon, "/d/00000000-0000-4000-8000-000000000000.$mac")->code, 404, 'another link id: 404');
+is(get_page($anon, "/d/' OR 1=1 --")->code, 404, 'SQL in the token: 404');
+
+# the row's expiry or file changed under the token: the MAC no longer fits
+$res = make_link(hours => 1);
+my ($url2) = $res->decoded_content =~ m{value="(http://[^"]+/d/[^"]+)"};
+my ($path2) = $url2 =~ m{^https?://[^/]+(/d/.+)$};
+my ($l2) = $path2 =~ m{/d/([0-9a-f-]{36})\.};
+is(get_page($anon, $path2)->code, 200, 'a second link works');
+dbh()->do('UPDATE file_links SET expires_at = expires_at + 86400 WHERE uuid = ?', undef, $l2);
+is(get_page($anon, $path2)->code, 404, 'its expiry extended in the database: the token fails');
+dbh()->do('UPDATE file_links SET expires_at = expires_at - 86400 WHERE uuid = ?', undef, $l2);
+my ($fid2) = dbh()->selectrow_array('SELECT id FROM files WHERE uuid = ?', undef, $id2);
+my ($fid1) = dbh()->selectrow_array('SELECT id FROM files WHERE uuid = ?', undef, $id);
+dbh()->do('UPDATE file_links SET file_id = ? WHERE uuid = ?', undef, $fid2, $l2);
+is(get_page($anon, $path2)->code, 404, 'moved to another file: the token fails');
+dbh()->do('UPDATE file_links SET file_id = ? WHERE uuid = ?', undef, $fid1, $l2);
+is(get_page($anon, $path2)->code, 200, 'back: works again');
+
+# --- expiry: a link whose time has passed (its token made with the
+# portal's secret, as the portal makes them: HMAC over link, file, expiry)
+$res = make_link(hours => 1);
+my ($url3) = $res->decoded_content =~ m{value="(http://[^"]+/d/[^"]+)"};
+my ($path3) = $url3 =~ m{^https?://[^/]+(/d/.+)$};
+{
+    require Digest::SHA;
+    my $secret = do {
+        local $/;
+        open(my $fh, '<:raw', "$ENV{PORTAL_DATA_DIR}/keys/secret.key") or die $!;
+        <$fh>;
+    };
+    my $past = time - 10;
+    dbh()->do('UPDATE file_links SET expires_at = ? WHERE uuid = ?', undef, $past, $l2);
+    my $m = Digest::SHA::hmac_sha256_base64("pt-link|$l2|$id|$past", $secret);
+    $m =~ tr{+/}{-_};
+    is(get_page($anon, "/d/$l2.$m")->code, 410, 'an expired link: 410');
+    like(get_page($anon, "/d/$l2.$m")->decoded_content, qr/expired/, 'says so');
+    like(get_page($ua, "/files/$id")->decoded_content, qr/expired/, 'the owner sees it expired');
+}
+
+# --- revoke
+my ($l3) = $path3 =~ m{/d/([0-9a-f-]{36})\.};
+my $tok = csrf_of($ua, "/files/$id");
+is(post_form($ua, "/files/$id/links/$l3/revoke")->code, 403, 'revoke without CSRF: 403');
+my ($other) = signed_in();
+is(post_form($other, "/files/$id/links/$l3/revoke", csrf_token => csrf_of($other, '/files'))->code,
+   404, 'another user cannot revoke it');
+is(post_form($ua, "/files/$id/links/$l3/revoke", csrf_token => $tok)->code, 303, 'revoked');
+$dl = get_page($anon, $path3);
+is($dl->code, 410, 'a revoked link: 410');
+like($dl->decoded_content, qr/revoked/, 'says so');
+like(get_page($ua, "/files/$id")->decoded_content, qr/revoked/, 'the owner sees it revoked');
+
+# --- limits on what an owner may choose
+$tok = csrf_of($ua, "/files/$id");
+$res = post_form($ua, "/files/$id/links", csrf_token => $tok, hours => 100000);
+is($res->code, 400, 'longer than PortalLinkMaxLifetime: 400');
+like($res->decoded_content, qr/from 1 to 168 hours/, 'says the range');
+$res = post_form($ua, "/files/$id/links", csrf_token => $tok, hours => 1, max_downloads => 'many');
+is($res->code, 400, 'a non-numeric limit: 400');
+is(post_form($other, "/files/$id/links", csrf_token => csrf_of($other, '/files'), hours => 1)->code,
+   404, "a link for another user's file: 404");
+
+# --- the token is not in the access log
+my $log = do {
+    local $/;
+    open(my $fh, '<', Apache::Test::vars('t_logs') . '/access_log') or die $!;
+    <$fh>;
+};
+unlike($log, qr/\Q$mac\E/, 'the token is not in the access log');
+like($log, qr{/d/\[link\]}, 'the request is logged without it');
+
+# --- deleting the file ends its links
+$tok = csrf_of($ua, "/files/$id");
+is(post_form($ua, "/files/$id/delete", csrf_token => $tok)->code, 303, 'file deleted');
+is(get_page($anon, $path2)->code, 404, 'its links no longer work');
+
+done_testing();
