@@ -121,6 +121,8 @@ typedef struct portal_dir_t {
     int verify_email;           /* PORTAL_UNSET: the server's setting */
     int change_code;            /* PORTAL_UNSET: the server's setting */
     const char *upload_types;   /* PortalUploadTypes here; NULL: server's */
+    apr_off_t max_file;         /* PortalUploadMaxFileSize here; or unset */
+    apr_off_t max_request;      /* PortalUploadMaxRequestSize here */
 } portal_dir_t;
 
 /* Defaults (documented in docs/directives.md). */
@@ -188,6 +190,8 @@ typedef struct portal_req_t {
     int verify_email;           /* PortalEmailVerification, resolved */
     int change_code;            /* PortalPasswordChangeCode, resolved */
     const char *upload_types;   /* PortalUploadTypes, resolved ("": any) */
+    apr_off_t max_file;         /* PortalUploadMaxFileSize, resolved */
+    apr_off_t max_request;      /* PortalUploadMaxRequestSize, resolved */
 } portal_req_t;
 
 /* ---- portal_config.c */

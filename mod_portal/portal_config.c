@@ -89,6 +89,8 @@ void *portal_create_dir(apr_pool_t *p, char *dir)
 
     d->verify_email = PORTAL_UNSET;
     d->change_code = PORTAL_UNSET;
+    d->max_file = PORTAL_UNSET;
+    d->max_request = PORTAL_UNSET;
     return d;
 }
 
@@ -104,6 +106,10 @@ void *portal_merge_dir(apr_pool_t *p, void *basev, void *addv)
                                                       : base->change_code;
     d->upload_types = add->upload_types ? add->upload_types
                                         : base->upload_types;
+    d->max_file = add->max_file != PORTAL_UNSET ? add->max_file
+                                                : base->max_file;
+    d->max_request = add->max_request != PORTAL_UNSET ? add->max_request
+                                                      : base->max_request;
     return d;
 }
 

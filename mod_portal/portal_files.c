@@ -56,11 +56,10 @@ json_t *portal_upload_settings(portal_req_t *req)
         t += strspn(t, " ");
     }
     json_t *j = json_pack("{s:I, s:s, s:I, s:I, s:o}",
-                          "max_file", (json_int_t)portal_files_max_file(fc),
+                          "max_file", (json_int_t)req->max_file,
                           "max_file_text", portal_fmt_size(
-                              req->r->pool, portal_files_max_file(fc)),
-                          "max_request",
-                          (json_int_t)portal_files_max_request(fc),
+                              req->r->pool, req->max_file),
+                          "max_request", (json_int_t)req->max_request,
                           "max_files", (json_int_t)portal_files_max_files(fc),
                           "accept", accept);
 

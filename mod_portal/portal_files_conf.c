@@ -170,16 +170,20 @@ static const char *parse_secs(cmd_parms *cmd, const char *arg, long min,
     return NULL;
 }
 
+/* The upload limits apply to a <Location> when given in one. */
 const char *portal_cmd_upload_size(cmd_parms *cmd, void *dc, const char *arg)
 {
     portal_files_conf_t *f = files_conf(cmd);
+    portal_dir_t *d = dc;
     apr_off_t big = (apr_off_t)1 << 40;     /* 1 TiB */
 
     switch ((long)cmd->info) {
     case 0:
-        return parse_size(cmd, arg, 1, big, &f->max_file);
+        return parse_size(cmd, arg, 1, big,
+                          cmd->path ? &d->max_file : &f->max_file);
     case 1:
-        return parse_size(cmd, arg, 1024, big, &f->max_request);
+        return parse_size(cmd, arg, 1024, big,
+                          cmd->path ? &d->max_request : &f->max_request);
     default:
         return parse_size(cmd, arg, 0, 64 * 1024 * 1024, &f->attach_max);
     }

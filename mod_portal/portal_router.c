@@ -214,6 +214,12 @@ int portal_handler(request_rec *r)
     req->upload_types = dir->upload_types
                         ? dir->upload_types
                         : portal_files_types(&req->conf->files);
+    req->max_file = dir->max_file != PORTAL_UNSET
+                    ? dir->max_file
+                    : portal_files_max_file(&req->conf->files);
+    req->max_request = dir->max_request != PORTAL_UNSET
+                       ? dir->max_request
+                       : portal_files_max_request(&req->conf->files);
     portal_security_headers(r);
 
     n = strlen(mount);

@@ -145,7 +145,7 @@ static apr_status_t part_begin(void *baton, const pt_mp_part_t *part)
     f->pending = 1;
     apr_pool_create(&u->fpool, r->pool);
     rv = pt_vault_put_begin(u->fpool, u->fc->store, f->storage_key, dk,
-                            portal_files_max_file(u->fc), &u->put, &err);
+                            u->req->max_file, &u->put, &err);
     memset(dk, 0, sizeof(dk));
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PORTAL_LOGNO(0310)
@@ -179,9 +179,9 @@ static apr_status_t part_data(void *baton, const char *buf, apr_size_t len)
     if (rv == APR_ENOSPC) {
         u->req->r->connection->keepalive = AP_CONN_CLOSE;
         return fail(u, HTTP_REQUEST_ENTITY_TOO_LARGE, apr_psprintf(
-                    u->req->r->pool, "%s is larger than the %" APR_OFF_T_FMT
-                    " MiB a file may have.", u->cur->name,
-                    portal_files_max_file(u->fc) / (1024 * 1024)));
+                    u->req->r->pool, "%s is larger than the %s a file may "
+                    "have.", u->cur->name,
+                    portal_fmt_size(u->req->r->pool, u->req->max_file)));
     }
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, u->req->r,
@@ -305,7 +305,7 @@ static int read_body(upload_t *u, pt_mp_t *mp)
     request_rec *r = u->req->r;
     apr_bucket_brigade *bb = apr_brigade_create(r->pool,
                                                 r->connection->bucket_alloc);
-    apr_off_t total = 0, max = portal_files_max_request(u->fc);
+    apr_off_t total = 0, max = u->req->max_request;
     pt_err_t err = { 0 };
     int seen_eos = 0;
     apr_status_t rv;
@@ -343,9 +343,9 @@ static int read_body(upload_t *u, pt_mp_t *mp)
             if (total > max) {
                 r->connection->keepalive = AP_CONN_CLOSE;
                 fail(u, HTTP_REQUEST_ENTITY_TOO_LARGE, apr_psprintf(
-                     r->pool, "The upload is larger than the %"
-                     APR_OFF_T_FMT " MiB this portal accepts in one "
-                     "request.", max / (1024 * 1024)));
+                     r->pool, "The upload is larger than the %s this "
+                     "portal accepts in one request.",
+                     portal_fmt_size(r->pool, max)));
                 return u->status;
             }
             rv = pt_mp_feed(mp, data, len, &err);
@@ -472,15 +472,14 @@ int portal_upload_post(portal_req_t *req)
                                 "The Content-Length header is not a "
                                 "number.");
         }
-        if (len > portal_files_max_request(u.fc)) {
+        if (len > req->max_request) {
             /* refused before a byte of the body is read */
             r->connection->keepalive = AP_CONN_CLOSE;
             u.status = HTTP_REQUEST_ENTITY_TOO_LARGE;
-            u.msg = apr_psprintf(r->pool, "The upload is larger than the %"
-                                 APR_OFF_T_FMT " MiB this portal accepts "
-                                 "in one request.",
-                                 portal_files_max_request(u.fc)
-                                 / (1024 * 1024));
+            u.msg = apr_psprintf(r->pool, "The upload is larger than the "
+                                 "%s this portal accepts in one request.",
+                                 portal_fmt_size(r->pool,
+                                                 req->max_request));
             return upload_failed(req, &u);
         }
     }

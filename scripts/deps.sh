@@ -8,7 +8,8 @@ RUN_PKGS="apache2 apache2-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql
   autoconf automake libtool pkg-config make gcc sqlite3"
 TEST_PKGS="libapache2-mod-perl2 libdbd-sqlite3-perl libdbd-pg-perl
   libwww-perl postgresql chromium clang libclang-rt-14-dev wrk
-  apache2-utils python3-aiosmtpd python3-cryptography libapache2-mod-auth-openidc"
+  apache2-utils python3-aiosmtpd python3-cryptography libapache2-mod-auth-openidc
+  curl openssl"
 
 want="$RUN_PKGS"
 [ "${1:-run}" = test ] && want="$want $TEST_PKGS"

@@ -8,6 +8,7 @@ use warnings;
 use Apache::Test qw(-withtestmore);
 use JSON::PP ();
 use Encode ();
+use HTTP::Request ();
 use Digest::SHA qw(sha256_hex sha1_hex);
 use File::Temp qw(tempdir);
 use PortalTest;
@@ -197,6 +198,39 @@ my $big = 'x' x 1024;
 $res = upload($ua, [map { ["f$_.txt", "file $_"] } 1 .. 26], csrf => $tok);
 is($res->code, 413, '26 files when 25 are allowed: 413');
 like($res->decoded_content, qr/At most 25 files/, 'says how many');
+
+# /small allows 100 KiB per file and 150 KiB per request
+my ($sua, $suser) = signed_in();
+my $stok = csrf_of($sua, '/small/files');
+$res = upload($sua, [['fits.bin', 'f' x 90000]], csrf => $stok, prefix => '/small');
+is($res->code, 201, '/small: 90 kB fits');
+$res = upload($sua, [['large.bin', 'l' x 110000]], csrf => $stok, prefix => '/small');
+is($res->code, 413, '/small: a 110 kB file: 413');
+like($res->decoded_content, qr/larger than the 100 KiB a file may have/, 'says the limit');
+$res = upload($sua, [['a.bin', 'a' x 80000], ['b.bin', 'b' x 80000]], csrf => $stok,
+              prefix => '/small');
+is($res->code, 413, '/small: two 80 kB files in one request: 413');
+like($res->decoded_content, qr/150 KiB this portal accepts in one request/, 'says the request limit');
+{
+    # streamed without a length (chunked): cut off at the limit
+    my ($ct, $body) = multipart(['csrf_token', $stok], ['file', 'c' x 400000, 'chunked.bin']);
+    my $req = HTTP::Request->new(POST => base_url() . '/small/upload');
+    $req->header('Content-Type' => $ct, Accept => 'application/json');
+    my $off = 0;
+    $req->content(sub {
+        return '' if $off >= length $body;
+        my $c = substr($body, $off, 16384);
+        $off += length $c;
+        return $c;
+    });
+    $res = $sua->request($req);
+    is($res->code, 413, '/small: a chunked body over the limit: 413');
+}
+is(scalar @{ files_of($suser) }, 1, '/small: only the file that fit was stored');
+my ($spend) = dbh()->selectrow_array(
+    'SELECT COUNT(*) FROM store_pending p WHERE NOT EXISTS '
+    . '(SELECT 1 FROM files f WHERE f.storage_key = p.storage_key)');
+is($spend, 0, 'refused uploads left nothing pending in the store');
 
 # --- types: /office takes only Office documents, checked by content
 my ($oua, $ouser) = signed_in();

@@ -221,6 +221,24 @@ static void text_feed(pt_sniff_t *s, const unsigned char *d, apr_size_t n)
             s->text = 0;
             return;
         }
+        /* A whole sequence in this chunk is checked here and now; one that
+         * goes on in the next chunk is finished by the state above. */
+        if (n - i >= s->u8_need) {
+            apr_size_t k;
+
+            if (d[i] < s->u8_lo || d[i] > s->u8_hi) {
+                s->text = 0;
+                return;
+            }
+            for (k = 1; k < s->u8_need; k++) {
+                if ((d[i + k] & 0xc0) != 0x80) {
+                    s->text = 0;
+                    return;
+                }
+            }
+            i += s->u8_need;
+            s->u8_need = 0;
+        }
     }
 }
 
@@ -326,7 +344,10 @@ static void zip_feed(pt_sniff_t *s, const unsigned char *d, apr_size_t n)
      * cost a call per byte. */
     q = d;
     while (q < end) {
-        if (*q != 'P') {
+        if (*q != 'P' && end - q > 1 && q[1] == 'P') {
+            q++;
+        }
+        else if (*q != 'P') {
             q = memchr(q, 'P', (apr_size_t)(end - q));
             if (!q) {
                 break;

@@ -104,7 +104,8 @@ apr_status_t pt_store_remove(pt_store_t *st, apr_pool_t *p,
                              const char *key, pt_err_t *err);
 
 /* Remove writes in progress that were started before older_than (left by
- * a crash); *removed counts them. */
+ * a crash); *removed counts them.  APR_ENOTIMPL when the backend cannot
+ * list them (some S3 servers: use a bucket lifecycle rule there). */
 apr_status_t pt_store_sweep(pt_store_t *st, apr_pool_t *p,
                             apr_time_t older_than, int *removed,
                             pt_err_t *err);

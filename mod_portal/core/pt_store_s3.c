@@ -10,7 +10,10 @@
  * hex ('/' kept in keys), query parameters in byte order, a parameter
  * without a value written "name=".  Every request carries
  * "x-amz-content-sha256: UNSIGNED-PAYLOAD": bodies are streamed, so their
- * hash is not known when the request is signed (TLS protects them).
+ * hash is not known when the request is signed (TLS protects them).  The
+ * keys go to libcurl as CURLOPT_USERNAME / CURLOPT_PASSWORD (a secret
+ * with ':' in it stays whole); no message here ever contains the secret or
+ * a signature.  Redirects are not followed.
  *
  * Writing is a multipart upload: write_open creates it, the writer fills
  * ONE buffer of conf->part_size bytes (allocated once, so memory stays
@@ -19,6 +22,14 @@
  * part (the only one, of 0 bytes, for an empty object) and completes the
  * upload; abort, and the pool cleanup of a writer neither committed nor
  * aborted, aborts it.  Nothing is visible under the key before commit.
+ * part_size may be from 5 MiB (S3's minimum) to 1 GiB (the buffer is in
+ * memory); an object can have up to 10000 parts.
+ *
+ * Reading: GET with a Range header (none for the whole object; HEAD for a
+ * length of 0, to learn whether the object exists).  The status is known
+ * from the header callback before the body, so only the asked-for bytes of
+ * a 200/206 reach the sink; a 200 to a ranged request is refused.  A range
+ * that starts past the end is S3's 416 InvalidRange: an error.
  *
  * Every request gets conf->timeout as its connect timeout.  Requests whose
  * size is bounded get it as their total timeout too; the two that move
@@ -35,7 +46,10 @@
  *  - s3rver 3.x does not implement AbortMultipartUpload either (405): an
  *    aborted upload's parts stay on its disk, but no object appears.
  *  - A 404 to a HEAD (pt_store_read() with length 0) has no body, so a
- *    missing bucket cannot be told from a missing object there.
+ *    missing bucket cannot be told from a missing object there; elsewhere
+ *    404 NoSuchBucket is an error, never APR_ENOENT.
+ *  - Keys with control characters are refused (S3 lists cannot carry them
+ *    without encoding-type=url, which is not used).
  *
  * CURL handles: one per writer (in the writer's pool, reused for all its
  * requests, freed by a pool cleanup), one per read, remove, list or sweep

@@ -6,8 +6,8 @@
 # exports top_srcdir and top_builddir).  Starts s3rver with scripts/s3.sh on
 # a free port in a temporary folder, runs the binary with
 # PORTAL_S3_ENDPOINT and PORTAL_S3_BUCKET set, stops the server and removes
-# the folder whatever happens, and exits with the binary's status.  Exit 77
-# (skipped) when node or npm is not installed.
+# the folder whatever happens, and exits with the binary's status.  Fails
+# when node or npm is missing: scripts/deps.sh test installs them.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
@@ -20,8 +20,8 @@ if [ ! -x "$bin" ]; then
 fi
 for tool in node npm curl; do
     if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "1..0 # SKIP $tool is not installed (needed for s3rver)"
-        exit 77
+        echo "test_store_s3.sh: $tool is not installed (needed for s3rver; scripts/deps.sh test installs it)" >&2
+        exit 1
     fi
 done
 
