@@ -5,7 +5,8 @@
 #   - the libFuzzer targets for a short while (FUZZ_SECONDS, default 20);
 #   - start-up behaviour (bad templates and directives stop httpd);
 #   - the Apache::Test suite on SQLite and on a throwaway PostgreSQL
-#     cluster (event MPM), on SQLite under the prefork MPM, and on SQLite
+#     cluster (event MPM), on PostgreSQL with the files in an S3 server
+#     on loopback (s3rver), on SQLite under the prefork MPM, and on SQLite
 #     with the module built with AddressSanitizer + UBSan;
 #   - the headless-Chromium suite against ./run.sh.
 # Ends with "test.sh: N passed, M failed" (suites) and exits non-zero when
@@ -52,6 +53,7 @@ suite "start-up checks" "$top/t/startup.sh" "$top/build"
 suite "HTTP, SQLite, event MPM" "$top/scripts/apache-test.sh" --db sqlite --mpm event
 if "$top/scripts/pg.sh" start "$pgdir" "$pgport"; then
     suite "HTTP, PostgreSQL, event MPM" "$top/scripts/apache-test.sh" --db pgsql --pg-port "$pgport"
+    suite "HTTP, PostgreSQL, S3 storage (s3rver)" "$top/scripts/apache-test.sh" --db pgsql --pg-port "$pgport" --storage s3
 else
     failed=$((failed + 1)); failures="$failures
   - PostgreSQL cluster did not start"

@@ -310,6 +310,9 @@ void portal_cookie_set(portal_req_t *req, const char *name,
 /* Cookie names follow the scheme: __Host-/__Secure- prefixes on HTTPS. */
 const char *portal_cookie_name(portal_req_t *req, const char *base);
 int portal_is_secure(portal_req_t *req);
+/* Log the request as mount + shown instead of its real URL (which holds
+ * a secret); also sends Referrer-Policy: no-referrer. */
+void portal_redact_request(portal_req_t *req, const char *shown);
 
 /* ---- portal_db.c */
 /* The request's database connection (mod_dbd pool), with the schema up to

@@ -162,6 +162,8 @@ int portal_verify_email_get(portal_req_t *req)
     pt_row_t *row;
     int failed, used = 0;
 
+    portal_redact_request(req, "/verify_email?token=[token]");
+
     if (!db) {
         return portal_db_fail(req, "email verification");
     }
@@ -322,6 +324,8 @@ int portal_reset_password_get(portal_req_t *req)
     const char *why;
     pt_db_t *db = portal_db_get(req);
     int failed;
+
+    portal_redact_request(req, "/reset_password?token=[token]");
 
     if (!db) {
         return portal_db_fail(req, "a password reset");

@@ -215,20 +215,6 @@ int portal_link_revoke_post(portal_req_t *req)
                                             req->arg, "?revoked=1", NULL));
 }
 
-/* Keep the token out of the access log: %r, %U and %q show this. */
-static void redact(portal_req_t *req)
-{
-    request_rec *r = req->r;
-    const char *safe = apr_pstrcat(r->pool, req->mount, "/d/[link]", NULL);
-
-    r->the_request = apr_pstrcat(r->pool, r->method, " ", safe, " ",
-                                 r->protocol, NULL);
-    r->uri = (char *)safe;
-    r->unparsed_uri = (char *)safe;
-    r->parsed_uri.path = (char *)safe;
-    r->args = NULL;
-}
-
 int portal_link_download(portal_req_t *req)
 {
     request_rec *r = req->r;
@@ -239,8 +225,7 @@ int portal_link_download(portal_req_t *req)
     pt_row_t *row = NULL;
     int complete = 0, rc, n = 0;
 
-    redact(req);
-    apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
+    portal_redact_request(req, "/d/[link]");
     if (!dot || dot - tok != 36) {
         return portal_error(req, HTTP_NOT_FOUND, "This download link is "
                             "not valid. Check that you copied all of it.");

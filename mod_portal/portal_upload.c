@@ -493,7 +493,10 @@ int portal_upload_post(portal_req_t *req)
                                 "the page and upload again.");
         }
     }
-    pt_mp_create(r->pool, boundary, &cb, &u, &mp);
+    if (pt_mp_create(r->pool, boundary, &cb, &u, &mp) != APR_SUCCESS) {
+        return portal_error(req, HTTP_INTERNAL_SERVER_ERROR,
+                            "The upload could not be started.");
+    }
     rc = read_body(&u, mp);
     if (rc == OK && u.files->nelts == 0) {
         fail(&u, u.csrf_ok ? HTTP_BAD_REQUEST : HTTP_FORBIDDEN,

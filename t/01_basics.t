@@ -42,10 +42,10 @@ is($res->header('Allow'), 'GET, HEAD, POST', 'Allow lists the methods');
 
 $res = $ua->request(HTTP::Request->new(DELETE => base_url() . '/dashboard'));
 is($res->code, 405, 'DELETE /dashboard: 405');
-is($res->header('Allow'), 'GET, HEAD', 'Allow: GET, HEAD');
+is($res->header('Allow'), 'GET, HEAD, POST', 'Allow: GET, HEAD, POST (uploads)');
 
 $res = $ua->request(HTTP::Request->new(POST => base_url() . '/dashboard'));
-is($res->code, 405, 'POST /dashboard: 405 (for now)');
+is($res->code, 303, 'POST /dashboard signed out: to the sign-in page');
 
 $res = $ua->head(base_url() . '/login');
 is($res->code, 200, 'HEAD /login');

@@ -145,4 +145,16 @@ ok($em, 'mail to an account with CR/LF in its name was sent');
 my ($head) = split /\r?\n\r?\n/, $em // '', 2;
 unlike($head // '', qr/^(Bcc|X-Evil):/mi, 'no header was injected');
 
+# the links' tokens never reach the access log
+{
+    my ($vtok) = $link =~ /token=([^&\s]+)/;
+    my $log = do {
+        local $/;
+        open(my $fh, '<', Apache::Test::vars('t_logs') . '/access_log') or die $!;
+        <$fh>;
+    };
+    unlike($log, qr/\Q$vtok\E/, 'the confirmation token is not in the access log');
+    like($log, qr{/verify_email\?token=\[token\]}, 'the request is logged without it');
+}
+
 done_testing();

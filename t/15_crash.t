@@ -127,6 +127,11 @@ if (($ENV{PORTAL_STORAGE_KIND} // 'local') eq 'local') {
     my ($rows) = dbh()->selectrow_array('SELECT COUNT(*) FROM files');
     is(scalar @objects, $rows, 'every stored object belongs to a listed file');
 }
+else {
+    my @objects = glob("$ENV{PORTAL_S3_DIR}/portal-test/files/*._S3rver_object");
+    my ($rows) = dbh()->selectrow_array('SELECT COUNT(*) FROM files');
+    is(scalar @objects, $rows, 'every object in the bucket belongs to a listed file');
+}
 is(scalar @{ $J->decode(get_page($ua, '/files', Accept => 'application/json')->content)->{files} },
    scalar @listed, 'the list did not change');
 

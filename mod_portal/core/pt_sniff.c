@@ -180,7 +180,7 @@ static void text_feed(pt_sniff_t *s, const unsigned char *d, apr_size_t n)
             i++;
             continue;
         }
-        if (n - i >= 8 && ascii_printable8(d + i)) {
+        if (c < 0x80 && n - i >= 8 && ascii_printable8(d + i)) {
             i += 8;
             continue;
         }
@@ -339,9 +339,9 @@ static void zip_feed(pt_sniff_t *s, const unsigned char *d, apr_size_t n)
         }
     }
 
-    /* Headers that start in this chunk.  memchr skips the bulk; the byte
-     * after a hit is looked at directly, so that a run of 'P's does not
-     * cost a call per byte. */
+    /* Headers that start in this chunk.  memchr skips the bulk; a 'P' at
+     * or right after the current byte is taken without it, so that runs
+     * like "PPPP" or "PKPK" do not cost a call per byte. */
     q = d;
     while (q < end) {
         if (*q != 'P' && end - q > 1 && q[1] == 'P') {
