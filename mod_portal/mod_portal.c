@@ -4,6 +4,8 @@
  * A site loads the module, configures mod_dbd, and sets
  * `SetHandler portal` on a <Location>: see conf/portal.conf and the README.
  */
+#include <openssl/crypto.h>
+
 #include "portal.h"
 #include "mod_watchdog.h"
 
@@ -21,6 +23,12 @@ static void portal_register_hooks(apr_pool_t *p)
     /* After mod_dbd has set up its connection pool in the child. */
     static const char *const pred_dbd[] = { "mod_dbd.c", NULL };
 
+    /* A child exits through exit(): OpenSSL's atexit clean-up would free
+     * its locks under the watchdog thread still hashing, signing or
+     * talking TLS (seen as "The futex facility returned an unexpected
+     * error code" and SIGABRT at shutdown).  The process is ending: let
+     * the kernel reclaim it. */
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
     ap_hook_post_config(portal_post_config, NULL, succ_wd, APR_HOOK_MIDDLE);
     ap_hook_child_init(portal_child_init, pred_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(portal_handler, NULL, NULL, APR_HOOK_MIDDLE);

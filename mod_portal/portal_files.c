@@ -40,31 +40,30 @@ json_t *portal_upload_settings(portal_req_t *req)
 {
     const portal_files_conf_t *fc = &req->conf->files;
     const char *types = req->upload_types;
-    json_t *accept = json_array();
+    const char *accept = "";
     const char *t = types;
+    json_t *j;
 
     /* ".docx,.pdf" for <input accept>, from "docx pdf" */
     while (*t) {
         apr_size_t n = strcspn(t, " ");
 
         if (n) {
-            json_array_append_new(accept, json_string(apr_pstrcat(
-                req->r->pool, ".", apr_pstrmemdup(req->r->pool, t, n),
-                NULL)));
+            accept = apr_pstrcat(req->r->pool, accept, *accept ? ",." : ".",
+                                 apr_pstrmemdup(req->r->pool, t, n), NULL);
         }
         t += n;
         t += strspn(t, " ");
     }
-    json_t *j = json_pack("{s:I, s:s, s:I, s:I, s:o}",
-                          "max_file", (json_int_t)req->max_file,
-                          "max_file_text", portal_fmt_size(
-                              req->r->pool, req->max_file),
-                          "max_request", (json_int_t)req->max_request,
-                          "max_files", (json_int_t)portal_files_max_files(fc),
-                          "accept", accept);
-
+    j = json_pack("{s:I, s:s, s:I, s:I}",
+                  "max_file", (json_int_t)req->max_file,
+                  "max_file_text", portal_fmt_size(req->r->pool,
+                                                   req->max_file),
+                  "max_request", (json_int_t)req->max_request,
+                  "max_files", (json_int_t)portal_files_max_files(fc));
     if (*types) {               /* absent (a false section) when any */
         json_object_set_new(j, "types", json_string(types));
+        json_object_set_new(j, "accept", json_string(accept));
     }
     return j;
 }

@@ -14,7 +14,9 @@
 // lists each test with pass/fail/skip.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -48,6 +50,10 @@ let browser;
 let shot = 0;
 const outcomes = [];   // [status, name] for results.txt
 const problems = [];   // console errors, page errors, CSP violations
+// Requests a step expects the server to refuse (an upload answered 415):
+// each [status, pathname] excuses one "Failed to load resource" console
+// error for that URL; the step empties the list when it ends.
+const expectedRefusals = [];
 
 // A new browser context whose pages report every console error, uncaught
 // exception and CSP violation into `problems`.
@@ -86,6 +92,14 @@ function watch(page) {
             .exec(msg.text());
         if (failed && [400, 401, 403].includes(Number(failed[1]))
             && documents.get(msg.location().url) === Number(failed[1])) {
+            return;
+        }
+        const excused = failed && msg.location().url
+            ? expectedRefusals.findIndex(([status, where]) => status === Number(failed[1])
+                                         && new URL(msg.location().url).pathname === where)
+            : -1;
+        if (excused >= 0) {
+            expectedRefusals.splice(excused, 1);
             return;
         }
         problems.push(`console error on ${page.url()}: ${msg.text()}`
@@ -665,6 +679,379 @@ describe('a new user, from registration to signing out', () => {
         await page.waitForURL(/\/login\?signed_out=1$/);
         assert.match(await page.locator('.notice').innerText(), /You have signed out/);
         await snap(page, 'login-signed-out-again');
+    });
+});
+
+// --------------------------------------------------------------- files
+// The same user, signed in again in a new window, uploads files through
+// static/upload.js (dropped on the form, chosen with the file input),
+// finds them in /files with their SHA-256, downloads one byte for byte,
+// sees refusals explained, and -- without JavaScript -- uploads with the
+// plain form.  The steps depend on each other and on the journey above
+// (its user and password): after a failure the rest are skipped.
+describe('files: uploading, listing and downloading', () => {
+    let context, page;
+    let broken = false;
+    let dir;                  // the files on this machine, as a person has them
+    const uploaded = {};      // name -> the file page's path, from the upload's answer
+    const FILES = [
+        { name: 'Menabrea notes – Ada.txt', type: 'text/plain',     // an en dash: UTF-8 names survive
+          text: 'Note G: the engine computes the Bernoulli numbers.\n' },
+        { name: 'engines.csv', type: 'text/csv',
+          text: 'year,engine\r\n1822,difference\r\n1837,analytical\r\n' },
+    ];
+    const CHOSEN = { name: 'punched cards.txt', type: 'text/plain',
+                     text: 'Jacquard loom, 1804: cards that program a machine.\n' };
+    const PLAIN = { name: 'without javascript.txt', type: 'text/plain',
+                    text: 'Uploaded by the form itself, as in 1995.\n' };
+    const UUID_PATH = /\/files\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    for (const f of [...FILES, CHOSEN, PLAIN]) {
+        f.bytes = Buffer.from(f.text, 'utf8');
+        f.sha256 = createHash('sha256').update(f.bytes).digest('hex');
+    }
+
+    function step(name, fn) {
+        check(name, async (t) => {
+            if (broken) {
+                t.skip(broken === true ? 'an earlier step failed' : broken);
+                return 'skip';
+            }
+            try {
+                return await fn(t);
+            } catch (err) {
+                broken = true;
+                if (page) {
+                    await snap(page, 'FAILED').catch(() => {});
+                }
+                throw err;
+            } finally {
+                expectedRefusals.length = 0;
+            }
+        });
+    }
+
+    async function signIn(p, password) {
+        await p.fill('#username', USER.username);
+        await p.fill('#password', password);
+        await p.getByRole('button', { name: 'Sign in' }).click();
+    }
+
+    // A DataTransfer in the page holding these files, as a drag from the
+    // desktop brings them.
+    function dataTransfer(files) {
+        return page.evaluateHandle((list) => {
+            const dt = new DataTransfer();
+            for (const f of list) {
+                dt.items.add(new File([new Uint8Array(f.bytes)], f.name, { type: f.type }));
+            }
+            return dt;
+        }, files.map((f) => ({ name: f.name, type: f.type, bytes: [...f.bytes] })));
+    }
+
+    // The item of #upload-list for the file called name.
+    function item(name) {
+        return page.locator('#upload-list > li').filter({
+            has: page.locator('.upload-name', { hasText: name }) });
+    }
+
+    async function until(what, fn, ms = 10000) {
+        const deadline = Date.now() + ms;
+        while (!fn()) {
+            if (Date.now() > deadline) {
+                throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+    }
+
+    before(async () => {
+        // the user and password come from the journey
+        if (outcomes.some(([status]) => status !== 'pass')) {
+            broken = 'the registration journey did not pass';
+        }
+        dir = mkdtempSync(join(tmpdir(), 'portal-files-'));
+        for (const f of [...FILES, CHOSEN, PLAIN]) {
+            writeFileSync(join(dir, f.name), f.bytes);
+        }
+        context = await newContext(DESKTOP);
+        page = await context.newPage();
+    });
+    after(async () => {
+        await context?.close();
+        if (dir) {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    step('signed in again, the dashboard offers the upload form', async () => {
+        await page.goto(BASE + '/login');
+        await signIn(page, RESET_PASSWORD);
+        await page.waitForURL(/\/dashboard$/);
+        const form = page.locator('#upload-form');
+        assert.equal(await form.getAttribute('method'), 'post');
+        assert.equal(await form.getAttribute('enctype'), 'multipart/form-data');
+        assert.match(await form.getAttribute('action'), /\/upload$/);
+        // the server reads the token before any file: it comes first
+        assert.equal(await form.locator('input').first().getAttribute('name'), 'csrf_token');
+        assert.ok(Number(await form.getAttribute('data-max-file')) > 1024, 'data-max-file is a size in bytes');
+        assert.ok(Number(await form.getAttribute('data-max-files')) >= 2, 'data-max-files allows two files');
+        // upload.js runs (the CSP lets it) and has taken the form over
+        await page.locator('#upload-form.is-enhanced').waitFor();
+        assert.equal(await page.locator('#upload-list > li').count(), 0);
+        await snap(page, 'dashboard-upload-form');
+    });
+
+    step('two files dropped on the form upload, each with its own progress bar', async () => {
+        const dt = await dataTransfer(FILES);
+        const items = page.locator('#upload-list > li');
+        await page.dispatchEvent('#dropzone', 'dragenter', { dataTransfer: dt });
+        await page.dispatchEvent('#dropzone', 'dragover', { dataTransfer: dt });
+        assert.match(await page.getAttribute('#dropzone', 'class'), /\bis-dragover\b/,
+                     'the drop zone is highlighted while files are dragged over it');
+        await page.dispatchEvent('#dropzone', 'drop', { dataTransfer: dt });
+        assert.doesNotMatch(await page.getAttribute('#dropzone', 'class'), /\bis-dragover\b/);
+        assert.equal(await items.count(), 2, 'one item per file');
+        for (const f of FILES) {
+            // (too quick to catch "Uploading" here: the queue step holds requests to see it)
+            assert.equal(await item(f.name).locator('progress').count(), 1, `${f.name} has a progress bar`);
+        }
+        await page.locator('#upload-list > li[data-state="done"]').nth(1).waitFor();
+        for (const f of FILES) {
+            const li = item(f.name);
+            assert.equal(await li.getAttribute('data-state'), 'done');
+            assert.equal(await li.locator('progress').getAttribute('value'), '100');
+            assert.match(await li.locator('.upload-status').innerText(), /^Uploaded$/);
+            // the item links to the file's page
+            const a = li.locator('a.upload-link');
+            assert.equal(await a.innerText(), f.name);
+            const href = new URL(await a.getAttribute('href'), BASE).pathname;
+            assert.match(href, UUID_PATH);
+            uploaded[f.name] = href;
+            await page.locator('#toasts [role="status"]', { hasText: `Uploaded ${f.name}` }).waitFor();
+        }
+        assert.equal(await page.locator('#toasts [role="alert"]').count(), 0, 'no error toast');
+        await snap(page, 'dashboard-dropped-two-files');
+    });
+
+    step('the files are listed in /files with their size and SHA-256', async () => {
+        await page.locator('#files-link').click();
+        await page.waitForURL(/\/files$/);
+        await page.getByRole('heading', { name: 'Your files' }).waitFor();
+        for (const f of FILES) {
+            const row = page.locator('#files-table tbody tr').filter({
+                has: page.locator('a.file-name', { hasText: f.name }) });
+            assert.equal(await row.count(), 1, `one row for ${f.name}`);
+            assert.equal(await row.locator('a.file-name').innerText(), f.name);
+            assert.equal(new URL(await row.locator('a.file-name').getAttribute('href'), BASE).pathname,
+                         uploaded[f.name], 'the row links to the page the upload named');
+            assert.equal(await row.locator('td').nth(1).innerText(), `${f.bytes.length} bytes`);
+            assert.equal(await row.locator('td.hash').innerText(), f.sha256, `SHA-256 of ${f.name}`);
+        }
+        const { scrollWidth, innerWidth } = await noHorizontalScroll(page);
+        assert.ok(scrollWidth <= innerWidth, `the list fits: scrollWidth ${scrollWidth} <= ${innerWidth}`);
+        await snap(page, 'files-list');
+    });
+
+    step('a file\'s page shows its SHA-256 and downloads the same bytes', async () => {
+        const f = FILES[0];
+        await page.locator('#files-table a.file-name', { hasText: f.name }).click();
+        await page.waitForURL(UUID_PATH);
+        assert.equal(new URL(page.url()).pathname, uploaded[f.name]);
+        assert.equal(await page.locator('#file-name').innerText(), f.name);
+        assert.equal(await page.locator('#file-sha256').innerText(), f.sha256);
+        await page.locator('#receipt-link').waitFor();
+        await page.locator('#link-form').waitFor();
+        await page.locator('#delete-file').waitFor();
+        await snap(page, 'file-page');
+
+        const [download] = await Promise.all([
+            page.waitForEvent('download'),
+            page.locator('#download-link').click(),
+        ]);
+        assert.equal(download.suggestedFilename(), f.name, 'saved under its own name');
+        const saved = readFileSync(await download.path());
+        assert.ok(saved.equals(f.bytes),
+                  `the download is the uploaded file: ${saved.length} bytes, SHA-256 `
+                  + createHash('sha256').update(saved).digest('hex'));
+        assert.equal(new URL(page.url()).pathname, uploaded[f.name], 'the page stays');
+    });
+
+    step('a file chosen with the file input and "Upload" appears in /files in place', async () => {
+        await page.goto(BASE + '/files');
+        const rows = page.locator('#files-table tbody tr');
+        const before = await rows.count();
+        await page.setInputFiles('#file-input', join(dir, CHOSEN.name));
+        await page.locator('#upload-submit').click();
+        const li = item(CHOSEN.name);
+        await page.locator('#upload-list > li[data-state="done"]').waitFor();
+        assert.equal(await li.getAttribute('data-state'), 'done');
+        assert.equal(path(page), '/files', 'no page load: upload.js sent it');
+        assert.equal(await page.inputValue('#file-input'), '', 'the input is emptied');
+        await page.locator('#toasts [role="status"]', { hasText: `Uploaded ${CHOSEN.name}` }).waitFor();
+        // the list below is fetched again; the upload's item stays
+        const row = rows.filter({ has: page.locator('a.file-name', { hasText: CHOSEN.name }) });
+        await row.waitFor();
+        assert.equal(await rows.count(), before + 1);
+        assert.equal(await row.locator('td.hash').innerText(), CHOSEN.sha256);
+        assert.equal(await li.count(), 1, 'the upload list is kept');
+        await snap(page, 'files-chosen-and-uploaded');
+    });
+
+    step('a refused upload shows the server\'s reason in the list and in a toast', async () => {
+        expectedRefusals.push([415, '/upload']);   // the console reports the 415
+        const answer = page.waitForResponse((res) => res.request().method() === 'POST'
+                                            && new URL(res.url()).pathname === '/upload');
+        // text named .pdf: the content does not match the extension
+        await page.setInputFiles('#file-input', {
+            name: 'x.pdf', mimeType: 'application/pdf', buffer: Buffer.from('just some text, no PDF\n') });
+        await page.locator('#upload-submit').click();
+        const res = await answer;
+        assert.equal(res.status(), 415);
+        const body = await res.json();
+        assert.equal(body.error, 'unsupported_media_type');
+        assert.match(body.message, /does not match/);
+        const li = page.locator('#upload-list > li[data-state="error"]').filter({ hasText: 'x.pdf' });
+        await li.waitFor();
+        assert.equal(await li.locator('.upload-error').innerText(), body.message);
+        assert.equal(await li.locator('.upload-status').innerText(), 'Not uploaded');
+        const alert = page.locator('#toasts [role="alert"]', { hasText: body.message });
+        await alert.waitFor();
+        await snap(page, 'files-upload-refused');
+        // its close button dismisses it (before the 6 s are up)
+        await alert.getByRole('button', { name: 'Dismiss this message' }).click();
+        assert.equal(await alert.count(), 0);
+        assert.equal(await page.locator('#files-table a.file-name', { hasText: 'x.pdf' }).count(), 0,
+                     'nothing was stored');
+    });
+
+    step('a file over data-max-file is refused in the browser, before it is sent', async () => {
+        const limit = await page.getAttribute('#upload-form', 'data-max-file');
+        let sent = 0;
+        const count = (req) => {
+            if (new URL(req.url()).pathname === '/upload') {
+                sent += 1;
+            }
+        };
+        page.on('request', count);
+        try {
+            // a tiny limit stands in for the real one: no 500 MiB files here
+            await page.$eval('#upload-form', (form) => { form.dataset.maxFile = '16'; });
+            await page.setInputFiles('#file-input', {
+                name: 'seventeen bytes.txt', mimeType: 'text/plain', buffer: Buffer.from('seventeen bytes!\n') });
+            await page.locator('#upload-submit').click();
+            const li = page.locator('#upload-list > li[data-state="error"]')
+                .filter({ hasText: 'seventeen bytes.txt' });
+            await li.waitFor();
+            assert.match(await li.locator('.upload-error').innerText(), /larger than the 16 bytes a file may have/);
+            await page.locator('#toasts [role="alert"]', { hasText: 'larger than the 16 bytes' }).waitFor();
+            await snap(page, 'files-too-large-in-browser');
+            assert.equal(sent, 0, 'no request was made');
+        } finally {
+            page.off('request', count);
+            await page.$eval('#upload-form', (form, value) => { form.dataset.maxFile = value; }, limit);
+        }
+    });
+
+    step('at most three uploads run at once; Cancel stops a waiting and a running one', async () => {
+        await page.goto(BASE + '/dashboard');
+        // hold every upload request here, to see the queue at work
+        const held = [];
+        await page.route('**/upload', (route) => { held.push(route); });
+        try {
+            const files = [1, 2, 3, 4, 5].map((n) => ({
+                name: `queued-${n}.txt`, type: 'text/plain', bytes: Buffer.from(`queued file ${n}\n`) }));
+            await page.dispatchEvent('#dropzone', 'drop', { dataTransfer: await dataTransfer(files) });
+            const items = page.locator('#upload-list > li');
+            const states = () => items.evaluateAll((lis) => lis.map((li) => li.dataset.state));
+            assert.equal(await items.count(), 5);
+            await until('three requests', () => held.length >= 3);
+            await page.waitForTimeout(300);
+            assert.equal(held.length, 3, 'three requests at once, no more');
+            const now = await states();
+            assert.ok(now.slice(0, 3).every((s) => s === 'uploading' || s === 'processing'),
+                      `the first three run: ${now}`);
+            assert.deepEqual(now.slice(3), ['queued', 'queued'], 'the others wait');
+            assert.equal(await item('queued-4.txt').locator('.upload-status').innerText(), 'Waiting…');
+            await snap(page, 'dashboard-upload-queue');
+
+            // a waiting one never starts
+            await item('queued-5.txt').getByRole('button', { name: 'Cancel the upload of queued-5.txt' }).click();
+            assert.equal(await item('queued-5.txt').getAttribute('data-state'), 'cancelled');
+            // a running one is aborted, and the next one starts
+            await item('queued-1.txt').getByRole('button', { name: 'Cancel the upload of queued-1.txt' }).click();
+            await item('queued-1.txt').locator('.upload-status', { hasText: 'Cancelled' }).waitFor();
+            await until('the fourth request', () => held.length >= 4);
+            await page.waitForTimeout(300);
+            assert.equal(held.length, 4, 'the cancelled fifth file was never sent');
+
+            // answer the other three as the server would
+            await held[0].abort().catch(() => {});   // already aborted by the page
+            for (const [i, route] of held.slice(1).entries()) {
+                const name = `queued-${i + 2}.txt`;
+                const id = `00000000-0000-4000-8000-00000000000${i + 2}`;
+                await route.fulfill({
+                    status: 201,
+                    contentType: 'application/json',
+                    body: JSON.stringify({ files: [{
+                        id, name, size: 14, size_text: '14 bytes', type: 'text/plain',
+                        sha256: '0'.repeat(64), uploaded_at: 0, uploaded: '', url: `/files/${id}` }] }),
+                });
+            }
+            await page.locator('#upload-list > li[data-state="done"]').nth(2).waitFor();
+            assert.deepEqual(await states(), ['cancelled', 'done', 'done', 'done', 'cancelled']);
+            await snap(page, 'dashboard-upload-queue-done');
+
+            // finished items can be removed from the list, with the keyboard
+            // too; the focus moves on to the next item's button
+            await item('queued-1.txt').getByRole('button', { name: 'Remove queued-1.txt from this list' }).focus();
+            await page.keyboard.press('Enter');
+            assert.equal(await items.count(), 4);
+            assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')),
+                         'Remove queued-2.txt from this list');
+        } finally {
+            await page.unrouteAll({ behavior: 'ignoreErrors' });
+        }
+    });
+
+    step('the list of files fits a phone without horizontal scrolling', async () => {
+        const phone = await newContext(PHONE, { userAgent: PHONE_UA, isMobile: true, hasTouch: true });
+        try {
+            const p = await phone.newPage();
+            await p.goto(BASE + '/login');
+            await signIn(p, RESET_PASSWORD);
+            await p.waitForURL(/\/dashboard$/);
+            await p.goto(BASE + '/files');
+            await p.locator('#files-table').waitFor();
+            const { scrollWidth, innerWidth } = await noHorizontalScroll(p);
+            await snap(p, 'files-phone');
+            assert.ok(scrollWidth <= innerWidth, `/files fits the phone: scrollWidth ${scrollWidth} <= ${innerWidth}`);
+            const box = await p.locator('#dropzone').boundingBox();
+            assert.ok(box.x >= 0 && box.x + box.width <= innerWidth, 'the drop zone is inside the window');
+        } finally {
+            await phone.close();
+        }
+    });
+
+    step('without JavaScript the plain form uploads and the server shows /files', async () => {
+        const plain = await newContext(DESKTOP, { javaScriptEnabled: false });
+        try {
+            const p = await plain.newPage();
+            await p.goto(BASE + '/login');
+            await signIn(p, RESET_PASSWORD);
+            await p.waitForURL(/\/dashboard$/);
+            assert.equal(await p.locator('#upload-form.is-enhanced').count(), 0, 'upload.js did not run');
+            await p.setInputFiles('#file-input', join(dir, PLAIN.name));
+            await p.locator('#upload-submit').click();
+            await p.waitForURL(/\/files\?uploaded=1$/);
+            assert.match(await p.locator('.notice').innerText(), /1 file uploaded/);
+            const row = p.locator('#files-table tbody tr').filter({
+                has: p.locator('a.file-name', { hasText: PLAIN.name }) });
+            assert.equal(await row.count(), 1);
+            assert.equal(await row.locator('td.hash').innerText(), PLAIN.sha256);
+            await snap(p, 'files-uploaded-without-javascript');
+        } finally {
+            await plain.close();
+        }
     });
 });
 
