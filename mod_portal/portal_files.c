@@ -219,6 +219,20 @@ static int file_page(portal_req_t *req, pt_row_t *row, int status,
     json_object_set_new(f, "sha1", json_string(pt_row_get(row, "sha1")));
     json_object_set_new(f, "stamped", json_string(portal_fmt_time(
                         r->pool, pt_row_int(row, "receipt_at"))));
+    {
+        unsigned char *der;
+        apr_size_t len;
+        pt_tsa_info_t ti;
+        pt_err_t err = { 0 };
+
+        if (pt_b64url_decode(r->pool, pt_row_get(row, "receipt"), &der,
+                             &len) == APR_SUCCESS
+            && pt_tsa_inspect(r->pool, der, len, &ti, &err) == APR_SUCCESS) {
+            json_object_set_new(f, "receipt", json_pack(
+                "{s:s, s:s, s:s}", "serial", ti.serial, "policy", ti.policy,
+                "time", portal_fmt_time(r->pool, apr_time_sec(ti.gen_time))));
+        }
+    }
     json_object_set_new(f, "download_url", json_string(apr_pstrcat(
                         r->pool, req->mount, "/files/", uuid, "/download",
                         NULL)));

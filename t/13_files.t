@@ -291,6 +291,34 @@ ok($mail, 'a confirmation mail arrives');
 like(mail_text($mail) // '', qr/\Q@{[sha256_hex("attach me\n")]}\E/, 'with the SHA-256');
 like($mail // '', qr/Content-Disposition: attachment;.*mailed\.txt/s, 'with the file attached');
 
+# a file over PortalMailAttachMax (64K here): the mail links to it
+$res = upload($mua, [['large.bin', 'L' x 70000]]);
+is($res->code, 201, 'upload over the attachment limit');
+my ($lmail) = wait_subject("$muser\@example.org", qr/large\.bin was uploaded/);
+ok($lmail, 'its confirmation arrives');
+unlike($lmail // '', qr/Content-Disposition: attachment/, 'without the file attached');
+like(mail_text($lmail) // '', qr{too large to attach.*http://[^/]+/files/[0-9a-f-]{36}}s,
+     'with a link to its page');
+
+# --- pages of 20, newest first
+my ($pua, $puser) = signed_in();
+$res = upload($pua, [map { [sprintf('p%02d.txt', $_), "page file $_"] } 1 .. 21]);
+is($res->code, 201, '21 files');
+my $p1 = $J->decode(get_page($pua, '/files', Accept => 'application/json')->content);
+is(scalar @{ $p1->{files} }, 20, 'page 1 has 20');
+is($p1->{pages}, 2, 'two pages');
+my $p2 = $J->decode(get_page($pua, '/files?page=2', Accept => 'application/json')->content);
+is(scalar @{ $p2->{files} }, 1, 'page 2 has the last one');
+my %seen = map { $_->{id} => 1 } @{ $p1->{files} }, @{ $p2->{files} };
+is(scalar keys %seen, 21, 'every file on exactly one page');
+like(get_page($pua, '/files')->decoded_content, qr{href="/files\?page=2" rel="next"}, 'a link to the next page');
+is($J->decode(get_page($pua, '/files?page=99', Accept => 'application/json')->content)->{page},
+   2, 'a page past the end shows the last');
+
+# --- the receipt on the file page
+$fp = get_page($ua, '/files/' . $J->decode(upload($ua, [['r.txt', 'receipt']])->content)->{files}[0]{id});
+like($fp->decoded_content, qr/serial [0-9A-F]+/, 'the file page shows the receipt serial');
+
 done_testing();
 
 # A ZIP (stored entries) holding one entry with the given name.
