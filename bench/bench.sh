@@ -68,42 +68,8 @@ portal_start "$port" "$data" /dev/null "$work/server.log" --mpm "$mpm" \
 url=$portal_url
 
 # ------------------------------------------------------------ a user
-jar="$work/cookies"
-csrf() {    # csrf() PATH: GET the form (keeping cookies), print its token
-    curl -sf -c "$jar" -b "$jar" "$url$1" \
-        | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n 1
-}
-user="bench$$"
-pass="bench-password-$$"
-token=$(csrf /register)
-[ -n "$token" ] || die "no csrf_token in the /register form"
-to=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -c "$jar" -b "$jar" \
-    --data-urlencode "csrf_token=$token" --data-urlencode "username=$user" \
-    --data-urlencode "password=$pass" --data-urlencode "first_name=Bench" \
-    --data-urlencode "last_name=Mark" --data-urlencode "email=$user@example.org" \
-    --data-urlencode "address=1 Benchmark Road
-Testville" "$url/register")
-case "$to" in "303 "*"/login?registered=1") ;; *) die "registering answered: $to" ;; esac
-# confirm the address with the link the mail job writes to DATA/mail/
-link=
-waited=0
-while [ -z "$link" ] && [ "$waited" -lt 300 ]; do
-    link=$(grep -h -o "http://[^ ]*/verify_email?token=[A-Za-z0-9_-]*" "$data"/mail/*.eml 2>/dev/null | head -n 1)
-    [ -n "$link" ] || { sleep 0.1; waited=$((waited + 1)); }
-done
-[ -n "$link" ] || die "no confirmation mail in $data/mail after 30 s"
-code=$(curl -s -o /dev/null -w '%{http_code}' "$link")
-[ "$code" = 303 ] || die "the confirmation link answered $code"
-token=$(csrf /login)     # also sets the portal_pre cookie the POST needs
-[ -n "$token" ] || die "no csrf_token in the /login form"
-to=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -c "$jar" -b "$jar" \
-    --data-urlencode "csrf_token=$token" --data-urlencode "username=$user" \
-    --data-urlencode "password=$pass" "$url/login")
-case "$to" in "303 "*"/dashboard") ;; *) die "signing in answered: $to" ;; esac
-# "Cookie: a=b; c=d" from the jar (HttpOnly cookies are "#HttpOnly_" lines)
-cookie=$(sed -n 's/^#HttpOnly_//; /^#/d; /^$/d; p' "$jar" \
-    | awk -F '\t' 'NF >= 7 { printf "%s%s=%s", sep, $6, $7; sep = "; " }')
-case "$cookie" in *portal_session=*) ;; *) die "no session cookie after signing in" ;; esac
+portal_user "$work" || die "could not make a signed-in user"
+cookie=$portal_cookie
 
 # ------------------------------------------------------------ same-size files
 code=$(curl -s -o "$work/login.html" -w '%{http_code}' "$url/login")

@@ -262,6 +262,10 @@ apr_status_t portal_files_post_config(apr_pool_t *pconf, server_rec *s,
 
 /* ---- portal_cmds.c */
 extern const command_rec portal_cmds[];
+/* Parse a whole decimal number in [min, max] for a directive; NULL on
+ * success, else the message that stops start-up. */
+const char *portal_parse_int(cmd_parms *cmd, const char *arg, long min,
+                             long max, int *out);
 
 /* ---- portal_router.c */
 int portal_handler(request_rec *r);
@@ -394,6 +398,10 @@ json_t *portal_file_json(portal_req_t *req, const char *uuid,
                          const char *sha256, apr_int64_t created);
 
 /* ---- portal_files.c */
+/* The signed-in user's file named by the route's first '*' (req->arg),
+ * or NULL with *rc the response made: 404 (also for another user's file)
+ * or the database error. */
+pt_row_t *portal_own_file(portal_req_t *req, int *rc);
 /* The files page with status and an error message (NULL: none). */
 int portal_files_page(portal_req_t *req, int status, const char *error);
 int portal_files_get(portal_req_t *req);

@@ -21,8 +21,7 @@ static portal_srv_t *srv_conf(cmd_parms *cmd)
     return ap_get_module_config(cmd->server->module_config, &portal_module);
 }
 
-/* Parse a whole decimal number in [min, max]; NULL on success. */
-static const char *parse_int(cmd_parms *cmd, const char *arg, long min,
+const char *portal_parse_int(cmd_parms *cmd, const char *arg, long min,
                              long max, int *out)
 {
     char *end;
@@ -94,17 +93,18 @@ static const char *set_seconds(cmd_parms *cmd, void *dc, const char *arg)
 
     switch ((long)cmd->info) {
     case 0:
-        return parse_int(cmd, arg, 60, 30L * 86400, &c->session_idle);
+        return portal_parse_int(cmd, arg, 60, 30L * 86400, &c->session_idle);
     case 1:
-        return parse_int(cmd, arg, 60, 366L * 86400, &c->session_max_age);
+        return portal_parse_int(cmd, arg, 60, 366L * 86400,
+                                &c->session_max_age);
     default:
-        return parse_int(cmd, arg, 1, 86400, &c->cleanup_interval);
+        return portal_parse_int(cmd, arg, 1, 86400, &c->cleanup_interval);
     }
 }
 
 static const char *set_form_max(cmd_parms *cmd, void *dc, const char *arg)
 {
-    return parse_int(cmd, arg, 1024, 16L * 1024 * 1024,
+    return portal_parse_int(cmd, arg, 1024, 16L * 1024 * 1024,
                      &srv_conf(cmd)->form_max);
 }
 
@@ -150,15 +150,15 @@ static const char *set_argon2(cmd_parms *cmd, void *dc, int argc,
         }
         switch (arg[0]) {
         case 'm':
-            err = parse_int(cmd, arg + 2, 8192, 4 * 1024 * 1024, &v);
+            err = portal_parse_int(cmd, arg + 2, 8192, 4 * 1024 * 1024, &v);
             a.m_cost_kib = (unsigned)v;
             break;
         case 't':
-            err = parse_int(cmd, arg + 2, 1, 100, &v);
+            err = portal_parse_int(cmd, arg + 2, 1, 100, &v);
             a.t_cost = (unsigned)v;
             break;
         case 'p':
-            err = parse_int(cmd, arg + 2, 1, 64, &v);
+            err = portal_parse_int(cmd, arg + 2, 1, 64, &v);
             a.parallelism = (unsigned)v;
             break;
         default:
@@ -282,17 +282,18 @@ static const char *set_mail_seconds(cmd_parms *cmd, void *dc,
 
     switch ((long)cmd->info) {
     case 0:
-        return parse_int(cmd, arg, 1, 600, &c->smtp_timeout);
+        return portal_parse_int(cmd, arg, 1, 600, &c->smtp_timeout);
     case 1:
-        return parse_int(cmd, arg, 1, 3600, &c->mail_interval);
+        return portal_parse_int(cmd, arg, 1, 3600, &c->mail_interval);
     case 2:
-        return parse_int(cmd, arg, 1, 86400, &c->mail_retry);
+        return portal_parse_int(cmd, arg, 1, 86400, &c->mail_retry);
     case 3:
-        return parse_int(cmd, arg, 60, 30L * 86400, &c->mail_give_up);
+        return portal_parse_int(cmd, arg, 60, 30L * 86400, &c->mail_give_up);
     case 4:
-        return parse_int(cmd, arg, 300, 30L * 86400, &c->verify_lifetime);
+        return portal_parse_int(cmd, arg, 300, 30L * 86400,
+                                &c->verify_lifetime);
     default:
-        return parse_int(cmd, arg, 1, 86400, &c->resend_cooldown);
+        return portal_parse_int(cmd, arg, 1, 86400, &c->resend_cooldown);
     }
 }
 
@@ -391,8 +392,8 @@ const command_rec portal_cmds[] = {
     AP_INIT_TAKE1("PortalUploadMaxFiles", portal_cmd_upload_max_files, NULL,
                   RSRC_CONF, "Most files in one upload request"),
     AP_INIT_ITERATE("PortalUploadTypes", portal_cmd_upload_types, NULL,
-                    RSRC_CONF | ACCESS_CONF, "File extensions that may be uploaded "
-                    "(* for any; default any)"),
+                    RSRC_CONF | ACCESS_CONF, "File extensions that may be "
+                    "uploaded (* for any; default any)"),
     AP_INIT_FLAG("PortalUploadCheckContent", portal_cmd_upload_check, NULL,
                  RSRC_CONF, "Refuse files whose content does not match "
                  "their extension (default On)"),

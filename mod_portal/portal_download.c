@@ -220,36 +220,10 @@ int portal_send_file(portal_req_t *req, const pt_row_t *row, int *complete)
     return OK;
 }
 
-static pt_row_t *own_file_row(portal_req_t *req, int *rc)
-{
-    pt_db_t *db = portal_db_get(req);
-    pt_row_t *row = NULL;
-
-    if (!db) {
-        *rc = portal_error(req, HTTP_SERVICE_UNAVAILABLE, "The portal's "
-                           "database is not available right now.");
-        return NULL;
-    }
-    if (!pt_uuid_valid(req->arg)) {
-        *rc = portal_error(req, HTTP_NOT_FOUND, "There is no such file.");
-        return NULL;
-    }
-    if (pt_db_one(db, "file_of_user", &row,
-                  PT_ARGS(req->arg, apr_psprintf(req->r->pool, "%"
-                          APR_INT64_T_FMT, req->user->id))) != APR_SUCCESS) {
-        *rc = portal_db_fail(req, "file_of_user");
-        return NULL;
-    }
-    if (!row) {
-        *rc = portal_error(req, HTTP_NOT_FOUND, "There is no such file.");
-    }
-    return row;
-}
-
 int portal_file_download(portal_req_t *req)
 {
     int rc, complete;
-    pt_row_t *row = own_file_row(req, &rc);
+    pt_row_t *row = portal_own_file(req, &rc);
 
     if (!row) {
         return rc;
@@ -260,7 +234,7 @@ int portal_file_download(portal_req_t *req)
 int portal_file_receipt(portal_req_t *req)
 {
     int rc;
-    pt_row_t *row = own_file_row(req, &rc);
+    pt_row_t *row = portal_own_file(req, &rc);
     unsigned char *der;
     apr_size_t len;
 

@@ -173,9 +173,7 @@ int portal_files_get(portal_req_t *req)
     return portal_files_page(req, HTTP_OK, NULL);
 }
 
-/* The user's file named by the route, or NULL (and *rc set: 404 or the
- * database error). */
-static pt_row_t *own_file(portal_req_t *req, int *rc)
+pt_row_t *portal_own_file(portal_req_t *req, int *rc)
 {
     pt_db_t *db = portal_db_get(req);
     pt_row_t *row = NULL;
@@ -259,7 +257,7 @@ int portal_file_page(portal_req_t *req, int status, const char *notice,
                      const char *error)
 {
     int rc;
-    pt_row_t *row = own_file(req, &rc);
+    pt_row_t *row = portal_own_file(req, &rc);
 
     if (!row) {
         return rc;
@@ -295,7 +293,7 @@ int portal_file_rename_post(portal_req_t *req)
     if (!portal_read_checked(req, rerender_file, &rc)) {
         return rc;
     }
-    row = own_file(req, &rc);
+    row = portal_own_file(req, &rc);
     if (!row) {
         return rc;
     }
@@ -325,7 +323,7 @@ int portal_file_delete_post(portal_req_t *req)
     if (!portal_read_checked(req, rerender_file, &rc)) {
         return rc;
     }
-    row = own_file(req, &rc);
+    row = portal_own_file(req, &rc);
     if (!row) {
         return rc;
     }

@@ -151,25 +151,6 @@ static const char *parse_size(cmd_parms *cmd, const char *arg,
     return NULL;
 }
 
-static const char *parse_secs(cmd_parms *cmd, const char *arg, long min,
-                              long max, int *out)
-{
-    char *end;
-    apr_int64_t v;
-
-    if (!apr_isdigit(*arg)) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number",
-                            cmd->cmd->name, arg);
-    }
-    v = apr_strtoi64(arg, &end, 10);
-    if (*end || v < min || v > max) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is out of range (%ld to "
-                            "%ld)", cmd->cmd->name, arg, min, max);
-    }
-    *out = (int)v;
-    return NULL;
-}
-
 /* The upload limits apply to a <Location> when given in one. */
 const char *portal_cmd_upload_size(cmd_parms *cmd, void *dc, const char *arg)
 {
@@ -192,7 +173,7 @@ const char *portal_cmd_upload_size(cmd_parms *cmd, void *dc, const char *arg)
 const char *portal_cmd_upload_max_files(cmd_parms *cmd, void *dc,
                                         const char *arg)
 {
-    return parse_secs(cmd, arg, 1, 1000, &files_conf(cmd)->max_files);
+    return portal_parse_int(cmd, arg, 1, 1000, &files_conf(cmd)->max_files);
 }
 
 /* In a <Location> it applies there (and below); elsewhere to the
@@ -290,7 +271,7 @@ const char *portal_cmd_storage(cmd_parms *cmd, void *dc, int argc,
         else if (!strncmp(a, "timeout=", 8)) {
             int t;
 
-            err = parse_secs(cmd, a + 8, 1, 86400, &t);
+            err = portal_parse_int(cmd, a + 8, 1, 86400, &t);
             if (err) {
                 return err;
             }
@@ -328,9 +309,11 @@ const char *portal_cmd_link_lifetime(cmd_parms *cmd, void *dc,
     portal_files_conf_t *f = files_conf(cmd);
 
     if (cmd->info) {
-        return parse_secs(cmd, arg, 60, 365L * 86400, &f->link_max_lifetime);
+        return portal_parse_int(cmd, arg, 60, 365L * 86400,
+                                &f->link_max_lifetime);
     }
-    return parse_secs(cmd, arg, 60, 365L * 86400, &f->link_lifetime);
+    return portal_parse_int(cmd, arg, 60, 365L * 86400,
+                            &f->link_lifetime);
 }
 
 /* ------------------------------------------------------------ start-up */

@@ -130,17 +130,11 @@ int portal_link_create_post(portal_req_t *req)
     if (!portal_read_checked(req, rerender, &rc)) {
         return rc;
     }
+    row = portal_own_file(req, &rc);
+    if (!row) {
+        return rc;
+    }
     db = portal_db_get(req);
-    if (!db) {
-        return portal_error(req, HTTP_SERVICE_UNAVAILABLE, "The portal's "
-                            "database is not available right now.");
-    }
-    if (!pt_uuid_valid(req->arg)
-        || pt_db_one(db, "file_of_user", &row,
-                     PT_ARGS(req->arg, i64(r->pool, req->user->id)))
-           != APR_SUCCESS || !row) {
-        return portal_error(req, HTTP_NOT_FOUND, "There is no such file.");
-    }
     if (!form_int(req, "hours", portal_files_link_lifetime(fc) / 3600, 1,
                   max_hours < 1 ? 1 : max_hours, &hours)) {
         return portal_file_page(req, HTTP_BAD_REQUEST, NULL, apr_psprintf(
@@ -186,17 +180,15 @@ int portal_link_revoke_post(portal_req_t *req)
     if (!portal_read_checked(req, rerender, &rc)) {
         return rc;
     }
+    row = portal_own_file(req, &rc);
+    if (!row) {
+        return rc;
+    }
+    if (!pt_uuid_valid(req->arg2)) {
+        return portal_file_page(req, HTTP_NOT_FOUND, NULL, "There is no "
+                                "such active link for this file.");
+    }
     db = portal_db_get(req);
-    if (!db) {
-        return portal_error(req, HTTP_SERVICE_UNAVAILABLE, "The portal's "
-                            "database is not available right now.");
-    }
-    if (!pt_uuid_valid(req->arg) || !pt_uuid_valid(req->arg2)
-        || pt_db_one(db, "file_of_user", &row,
-                     PT_ARGS(req->arg, i64(req->r->pool, req->user->id)))
-           != APR_SUCCESS || !row) {
-        return portal_error(req, HTTP_NOT_FOUND, "There is no such file.");
-    }
     if (pt_db_exec(db, "link_revoke", &n,
                    PT_ARGS(i64(req->r->pool, apr_time_sec(apr_time_now())),
                            req->arg2, pt_row_get(row, "id")))

@@ -13,7 +13,8 @@
  * hash is not known when the request is signed (TLS protects them).  The
  * keys go to libcurl as CURLOPT_USERNAME / CURLOPT_PASSWORD (a secret
  * with ':' in it stays whole); no message here ever contains the secret or
- * a signature.  Redirects are not followed.
+ * a signature.  Redirects are not followed.  The string work -- that
+ * encoding, the XML of S3's responses, its dates -- is in pt_s3_util.c.
  *
  * Writing is a multipart upload: write_open creates it, the writer fills
  * ONE buffer of conf->part_size bytes (allocated once, so memory stays
@@ -65,6 +66,7 @@
 #include <curl/curl.h>
 
 #include "pt_buf.h"
+#include "pt_s3_util.h"
 #include "pt_store.h"
 
 #if LIBCURL_VERSION_NUM < 0x075500
@@ -77,7 +79,6 @@
 #define KEY_MAX 1024                              /* S3's longest key */
 #define DEFAULT_TIMEOUT 60L
 #define HDR_VALUE_MAX 256       /* longest ETag / request id kept */
-#define TEXT_MAX 300            /* longest S3 Code/Message quoted */
 #define MARKER_MAX 4096         /* longest continuation token or marker */
 #define UNSIGNED_PAYLOAD "x-amz-content-sha256: UNSIGNED-PAYLOAD"
 
@@ -150,71 +151,11 @@ static apr_status_t handle_new(apr_pool_t *p, CURL **h, pt_err_t *err)
     return APR_SUCCESS;
 }
 
-static int is_unreserved(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-           || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
-           || c == '~';
-}
-
-/* s percent-encoded the way SigV4 canonicalises S3 paths and query values:
- * unreserved bytes as they are, '/' too when keep_slash, the rest %XX. */
-static const char *uri_encode(apr_pool_t *p, const char *s, int keep_slash)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    apr_size_t n = strlen(s), i, o = 0;
-    char *out = apr_palloc(p, n * 3 + 1);
-
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (is_unreserved(c) || (keep_slash && c == '/')) {
-            out[o++] = (char)c;
-        }
-        else {
-            out[o++] = '%';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 0x0f];
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
-/* 1 when s has no control characters (they cannot travel in S3's XML). */
-static int printable(const char *s)
-{
-    for (; *s; s++) {
-        if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* At most TEXT_MAX bytes of s on one line, for an error message. */
-static const char *one_line(apr_pool_t *p, const char *s)
-{
-    apr_size_t n = strlen(s), i;
-    char *out;
-
-    if (n > TEXT_MAX) {
-        n = TEXT_MAX;
-    }
-    out = apr_pstrmemdup(p, s, n);
-    for (i = 0; i < n; i++) {
-        if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f) {
-            out[i] = ' ';
-        }
-    }
-    return out;
-}
-
 static const char *describe(apr_pool_t *p, s3_store_t *s3, const char *key)
 {
     if (key) {
         return apr_psprintf(p, "object \"%s\" in bucket \"%s\"",
-                            one_line(p, key), s3->bucket);
+                            pt_s3_one_line(p, key), s3->bucket);
     }
     return apr_psprintf(p, "bucket \"%s\"", s3->bucket);
 }
@@ -230,10 +171,10 @@ static const char *full_key(s3_store_t *s3, apr_pool_t *p, const char *key,
         return NULL;
     }
     k = apr_pstrcat(p, s3->prefix, key, NULL);
-    if (strlen(k) > KEY_MAX || !printable(k)) {
+    if (strlen(k) > KEY_MAX || !pt_s3_printable_ok(k)) {
         pt_err_set(err, p, NULL, 0, "S3: object key \"%s\" is longer than "
-                   "%d bytes or has control characters", one_line(p, key),
-                   KEY_MAX);
+                   "%d bytes or has control characters",
+                   pt_s3_one_line(p, key), KEY_MAX);
         return NULL;
     }
     return k;
@@ -242,343 +183,12 @@ static const char *full_key(s3_store_t *s3, apr_pool_t *p, const char *key,
 static const char *object_url(s3_store_t *s3, apr_pool_t *p,
                               const char *fullkey)
 {
-    return apr_pstrcat(p, s3->bucket_url, "/", uri_encode(p, fullkey, 1),
-                       NULL);
-}
-
-/* ------------------------------------------------------------ XML */
-
-/* The first occurrence of needle (n bytes) in [s, end), or NULL. */
-static const char *find_bytes(const char *s, const char *end,
-                              const char *needle, apr_size_t n)
-{
-    while (s && (apr_size_t)(end - s) >= n) {
-        s = memchr(s, needle[0], (apr_size_t)(end - s) - n + 1);
-        if (!s) {
-            return NULL;
-        }
-        if (!memcmp(s, needle, n)) {
-            return s;
-        }
-        s++;
-    }
-    return NULL;
-}
-
-static int xml_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/*
- * Find the first element called name in [s, end).  On success *in and
- * *in_end delimit its content and the return value points just past its
- * end tag; NULL when there is none or it is cut short.  A start tag may
- * carry attributes (<Error xmlns="...">); <name/> is empty.  This is all
- * the XML S3 needs: its elements do not nest inside one of the same name,
- * and it uses neither comments nor CDATA.
- */
-static const char *xml_elem(const char *s, const char *end, const char *name,
-                            const char **in, const char **in_end)
-{
-    apr_size_t n = strlen(name);
-    const char *lt = s;
-
-    while ((lt = find_bytes(lt, end, "<", 1)) != NULL) {
-        const char *q = lt + 1, *gt, *c;
-
-        lt = q;
-        if ((apr_size_t)(end - q) <= n || memcmp(q, name, n)
-            || !(q[n] == '>' || q[n] == '/' || xml_space(q[n]))) {
-            continue;
-        }
-        gt = find_bytes(q + n, end, ">", 1);
-        if (!gt) {
-            return NULL;
-        }
-        if (gt[-1] == '/') {
-            *in = *in_end = gt + 1;
-            return gt + 1;
-        }
-        for (c = gt + 1; (c = find_bytes(c, end, "</", 2)) != NULL; c += 2) {
-            const char *t = c + 2 + n;
-
-            if ((apr_size_t)(end - c - 2) < n || memcmp(c + 2, name, n)) {
-                continue;
-            }
-            while (t < end && xml_space(*t)) {
-                t++;
-            }
-            if (t < end && *t == '>') {
-                *in = gt + 1;
-                *in_end = c;
-                return t + 1;
-            }
-        }
-        return NULL;
-    }
-    return NULL;
-}
-
-/* Append code point cp as UTF-8 at out; returns the bytes written, 0 when
- * cp is not a character XML allows. */
-static apr_size_t put_utf8(char *out, unsigned long cp)
-{
-    if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
-        return 0;
-    }
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xc0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xe0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    out[0] = (char)(0xf0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    out[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
-/*
- * The text of [s, end) with the five named entities and numeric character
- * references replaced.  APR_EINVAL for markup inside (a '<'), an unknown
- * or malformed entity, or a reference to NUL.
- */
-static apr_status_t xml_text(apr_pool_t *p, const char *s, const char *end,
-                             const char **text)
-{
-    static const struct {
-        const char *name;
-        char c;
-    } named[] = { { "amp;", '&' }, { "lt;", '<' }, { "gt;", '>' },
-                  { "quot;", '"' }, { "apos;", '\'' } };
-    /* Every reference is at least as long as what it stands for. */
-    char *out = apr_palloc(p, (apr_size_t)(end - s) + 1);
-    apr_size_t o = 0, i;
-
-    while (s < end) {
-        const char *semi;
-
-        if (*s == '<') {
-            return APR_EINVAL;
-        }
-        if (*s != '&') {
-            out[o++] = *s++;
-            continue;
-        }
-        s++;
-        semi = memchr(s, ';', (apr_size_t)(end - s));
-        if (!semi || semi - s > 10) {
-            return APR_EINVAL;
-        }
-        if (*s == '#') {
-            unsigned long cp = 0;
-            const char *d = s + 1;
-            int base = 10;
-            apr_size_t w;
-
-            if (d < semi && (*d == 'x' || *d == 'X')) {
-                base = 16;
-                d++;
-            }
-            if (d == semi) {
-                return APR_EINVAL;
-            }
-            for (; d < semi; d++) {
-                int v;
-
-                if (*d >= '0' && *d <= '9') {
-                    v = *d - '0';
-                }
-                else if (base == 16 && *d >= 'a' && *d <= 'f') {
-                    v = *d - 'a' + 10;
-                }
-                else if (base == 16 && *d >= 'A' && *d <= 'F') {
-                    v = *d - 'A' + 10;
-                }
-                else {
-                    return APR_EINVAL;
-                }
-                cp = cp * (unsigned long)base + (unsigned long)v;
-                if (cp > 0x10ffff) {
-                    return APR_EINVAL;
-                }
-            }
-            w = put_utf8(out + o, cp);
-            if (!w) {
-                return APR_EINVAL;
-            }
-            o += w;
-            s = semi + 1;
-            continue;
-        }
-        for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
-            apr_size_t len = strlen(named[i].name);
-
-            if ((apr_size_t)(semi + 1 - s) == len
-                && !memcmp(s, named[i].name, len)) {
-                break;
-            }
-        }
-        if (i == sizeof(named) / sizeof(named[0])) {
-            return APR_EINVAL;
-        }
-        out[o++] = named[i].c;
-        s = semi + 1;
-    }
-    out[o] = '\0';
-    *text = out;
-    return APR_SUCCESS;
-}
-
-/* The text of the first element name in [s, end): APR_SUCCESS, APR_ENOENT
- * when there is none, APR_EINVAL when it is malformed. */
-static apr_status_t xml_get(apr_pool_t *p, const char *s, const char *end,
-                            const char *name, const char **text)
-{
-    const char *in, *in_end;
-
-    *text = NULL;
-    if (!xml_elem(s, end, name, &in, &in_end)) {
-        return APR_ENOENT;
-    }
-    return xml_text(p, in, in_end, text);
-}
-
-/* The XML-escaped form of s (for the CompleteMultipartUpload body). */
-static const char *xml_escape(apr_pool_t *p, const char *s)
-{
-    pt_buf_t b;
-
-    pt_buf_init(&b, p, strlen(s) + 16, strlen(s) * 6);
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': pt_buf_puts(&b, "&amp;"); break;
-        case '<': pt_buf_puts(&b, "&lt;"); break;
-        case '>': pt_buf_puts(&b, "&gt;"); break;
-        case '"': pt_buf_puts(&b, "&quot;"); break;
-        case '\'': pt_buf_puts(&b, "&apos;"); break;
-        default: pt_buf_putc(&b, *s); break;
-        }
-    }
-    return b.data;
-}
-
-static int parse_digits(const char *s, int n, int *v)
-{
-    int i;
-
-    *v = 0;
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return 0;
-        }
-        *v = *v * 10 + (s[i] - '0');
-    }
-    return 1;
-}
-
-/*
- * An ISO-8601 date and time as S3 writes it, "2024-01-31T12:34:56.000Z",
- * with optional fraction and with Z or a +HH:MM / -HH:MM offset.
- * APR_EINVAL for anything else or an impossible date.
- */
-static apr_status_t parse_iso8601(const char *s, apr_time_t *t)
-{
-    static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-                                 31 };
-    apr_time_exp_t tm;
-    int y, mo, d, h, mi, sec, usec = 0, scale = 100000, off = 0;
-
-    if (strlen(s) < 20 || !parse_digits(s, 4, &y) || s[4] != '-'
-        || !parse_digits(s + 5, 2, &mo) || s[7] != '-'
-        || !parse_digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't')
-        || !parse_digits(s + 11, 2, &h) || s[13] != ':'
-        || !parse_digits(s + 14, 2, &mi) || s[16] != ':'
-        || !parse_digits(s + 17, 2, &sec)) {
-        return APR_EINVAL;
-    }
-    s += 19;
-    if (*s == '.') {
-        s++;
-        if (*s < '0' || *s > '9') {
-            return APR_EINVAL;
-        }
-        for (; *s >= '0' && *s <= '9'; s++) {
-            usec += (*s - '0') * scale;
-            scale /= 10;
-        }
-    }
-    if (*s == 'Z' || *s == 'z') {
-        s++;
-    }
-    else if (*s == '+' || *s == '-') {
-        int oh, om;
-
-        if (!parse_digits(s + 1, 2, &oh) || s[3] != ':'
-            || !parse_digits(s + 4, 2, &om) || oh > 23 || om > 59) {
-            return APR_EINVAL;
-        }
-        off = (oh * 60 + om) * (*s == '-' ? -1 : 1);
-        s += 6;
-    }
-    else {
-        return APR_EINVAL;
-    }
-    if (*s || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1]
-        || (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0)
-                                    || y % 400 == 0))
-        || h > 23 || mi > 59 || sec > 59) {
-        return APR_EINVAL;
-    }
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    tm.tm_usec = usec;
-    if (apr_time_exp_gmt_get(t, &tm) != APR_SUCCESS) {
-        return APR_EINVAL;
-    }
-    *t -= (apr_time_t)off * 60 * APR_USEC_PER_SEC;
-    return APR_SUCCESS;
+    return apr_pstrcat(p, s3->bucket_url, "/",
+                       pt_s3_uri_encode(p, fullkey, 1), NULL);
 }
 
 /* ------------------------------------------------------------ HTTP */
 
-/* Copy the value of header line buf (len bytes) into dst when its name is
- * name (case-insensitive); control characters and surrounding blanks go. */
-static void header_value(const char *buf, size_t len, const char *name,
-                         char *dst)
-{
-    apr_size_t n = strlen(name), o = 0;
-    const char *v, *end = buf + len;
-
-    if (len <= n || buf[n] != ':' || strncasecmp(buf, name, n)) {
-        return;
-    }
-    for (v = buf + n + 1; v < end && (*v == ' ' || *v == '\t'); v++) {
-    }
-    while (end > v && (unsigned char)end[-1] <= ' ') {
-        end--;
-    }
-    for (; v < end && o + 1 < HDR_VALUE_MAX; v++) {
-        dst[o++] = ((unsigned char)*v < 0x20 || *v == 0x7f) ? ' ' : *v;
-    }
-    dst[o] = '\0';
-}
 
 static size_t call_header_cb(char *buf, size_t size, size_t nitems,
                              void *ud)
@@ -595,13 +205,14 @@ static size_t call_header_cb(char *buf, size_t size, size_t nitems,
         c->etag[0] = '\0';
         c->request_id[0] = '\0';
         if (sp && (apr_size_t)(buf + len - sp) > 3
-            && parse_digits(sp + 1, 3, &code)) {
+            && pt_s3_digits_parse(sp + 1, 3, &code)) {
             c->status = code;
         }
         return len;
     }
-    header_value(buf, len, "ETag", c->etag);
-    header_value(buf, len, "x-amz-request-id", c->request_id);
+    pt_s3_header_get(buf, len, "ETag", c->etag, sizeof(c->etag));
+    pt_s3_header_get(buf, len, "x-amz-request-id", c->request_id,
+                     sizeof(c->request_id));
     return len;
 }
 
@@ -798,9 +409,10 @@ static apr_status_t call_perform(s3_store_t *s3, CURL *h, s3_call_t *c,
     }
     if (rc != CURLE_OK) {
         return pt_err_set(err, ep, NULL, 0, "S3 %s of %s: %s", c->op,
-                          c->what, one_line(ep, c->errbuf[0]
-                                                ? c->errbuf
-                                                : curl_easy_strerror(rc)));
+                          c->what,
+                          pt_s3_one_line(ep, c->errbuf[0]
+                                             ? c->errbuf
+                                             : curl_easy_strerror(rc)));
     }
     return APR_SUCCESS;
 }
@@ -810,12 +422,12 @@ static const char *call_error_code(apr_pool_t *p, s3_call_t *c)
 {
     const char *in, *in_end, *code = NULL;
 
-    if (!xml_elem(c->resp.data, c->resp.data + c->resp.len, "Error", &in,
-                  &in_end)
-        || xml_get(p, in, in_end, "Code", &code) != APR_SUCCESS) {
+    if (!pt_s3_xml_find(c->resp.data, c->resp.data + c->resp.len, "Error",
+                        &in, &in_end)
+        || pt_s3_xml_get(p, in, in_end, "Code", &code) != APR_SUCCESS) {
         return "";
     }
-    return one_line(p, code);
+    return pt_s3_one_line(p, code);
 }
 
 /* Fill err for a response that is a failure: the operation, the status,
@@ -824,16 +436,16 @@ static apr_status_t call_failed(s3_call_t *c, apr_pool_t *ep, pt_err_t *err)
 {
     const char *in, *in_end, *code = NULL, *msg = NULL, *detail = "";
 
-    if (xml_elem(c->resp.data, c->resp.data + c->resp.len, "Error", &in,
-                 &in_end)) {
-        xml_get(ep, in, in_end, "Code", &code);
-        xml_get(ep, in, in_end, "Message", &msg);
+    if (pt_s3_xml_find(c->resp.data, c->resp.data + c->resp.len, "Error",
+                       &in, &in_end)) {
+        pt_s3_xml_get(ep, in, in_end, "Code", &code);
+        pt_s3_xml_get(ep, in, in_end, "Message", &msg);
     }
     if (code && *code) {
-        detail = apr_pstrcat(ep, " ", one_line(ep, code), NULL);
+        detail = apr_pstrcat(ep, " ", pt_s3_one_line(ep, code), NULL);
     }
     if (msg && *msg) {
-        detail = apr_pstrcat(ep, detail, ": ", one_line(ep, msg), NULL);
+        detail = apr_pstrcat(ep, detail, ": ", pt_s3_one_line(ep, msg), NULL);
     }
     if (!code && !msg && c->status >= 200 && c->status < 300) {
         detail = " (unexpected response)";
@@ -869,7 +481,7 @@ static void s3_abort(void *wctx)
     c->what = describe(scratch, w->s3, w->key);
     c->method = "DELETE";
     c->url = apr_pstrcat(scratch, w->url, "?uploadId=",
-                         uri_encode(scratch, w->upload_id, 0), NULL);
+                         pt_s3_uri_encode(scratch, w->upload_id, 0), NULL);
     call_perform(w->s3, w->h, c, scratch, scratch, NULL);
     apr_pool_destroy(scratch);
 }
@@ -915,8 +527,9 @@ static apr_status_t s3_write_open(pt_store_t *st, apr_pool_t *p,
         rv = call_failed(c, p, err);
     }
     if (rv == APR_SUCCESS
-        && (xml_get(p, c->resp.data, c->resp.data + c->resp.len, "UploadId",
-                    &w->upload_id) != APR_SUCCESS || !*w->upload_id)) {
+        && (pt_s3_xml_get(p, c->resp.data, c->resp.data + c->resp.len,
+                          "UploadId", &w->upload_id) != APR_SUCCESS
+            || !*w->upload_id)) {
         rv = pt_err_set(err, p, NULL, 0, "S3 %s of %s: no UploadId in the "
                         "response", c->op, c->what);
     }
@@ -957,7 +570,7 @@ static apr_status_t upload_part(s3_writer_t *w, pt_err_t *err)
     c->what = describe(scratch, w->s3, w->key);
     c->method = "PUT";
     c->url = apr_psprintf(scratch, "%s?partNumber=%d&uploadId=%s", w->url, n,
-                          uri_encode(scratch, w->upload_id, 0));
+                          pt_s3_uri_encode(scratch, w->upload_id, 0));
     c->body = w->buf;
     c->body_len = w->fill;
     c->bulk = 1;
@@ -1062,7 +675,7 @@ static apr_status_t s3_commit(void *wctx, pt_err_t *err)
         rv = pt_buf_puts(&xml, apr_psprintf(scratch, "<Part><ETag>%s</ETag>"
                                             "<PartNumber>%d</PartNumber>"
                                             "</Part>",
-                                            xml_escape(scratch, etag),
+                                            pt_s3_xml_escape(scratch, etag),
                                             i + 1));
     }
     if (rv == APR_SUCCESS) {
@@ -1073,7 +686,7 @@ static apr_status_t s3_commit(void *wctx, pt_err_t *err)
     c->what = describe(scratch, w->s3, w->key);
     c->method = "POST";
     c->url = apr_pstrcat(scratch, w->url, "?uploadId=",
-                         uri_encode(scratch, w->upload_id, 0), NULL);
+                         pt_s3_uri_encode(scratch, w->upload_id, 0), NULL);
     c->content_type = "application/xml";
     c->body = xml.data;
     c->body_len = xml.len;
@@ -1222,7 +835,7 @@ static int is_truncated(apr_pool_t *p, const char *s, const char *end)
 {
     const char *v;
 
-    return xml_get(p, s, end, "IsTruncated", &v) == APR_SUCCESS
+    return pt_s3_xml_get(p, s, end, "IsTruncated", &v) == APR_SUCCESS
            && !strcmp(v, "true");
 }
 
@@ -1272,9 +885,9 @@ static apr_status_t s3_list(pt_store_t *st, apr_pool_t *p,
         /* Parameters in byte order: SigV4 signs the query as it is. */
         c->url = apr_pstrcat(page, s3->bucket_url, "?",
                              token ? "continuation-token=" : "",
-                             token ? uri_encode(page, token, 0) : "",
+                             token ? pt_s3_uri_encode(page, token, 0) : "",
                              token ? "&" : "", "list-type=2&prefix=",
-                             uri_encode(page, s3->prefix, 0), NULL);
+                             pt_s3_uri_encode(page, s3->prefix, 0), NULL);
         rv = call_perform(s3, h, c, page, p, err);
         if (rv) {
             break;
@@ -1285,14 +898,15 @@ static apr_status_t s3_list(pt_store_t *st, apr_pool_t *p,
         }
         s = c->resp.data;
         end = s + c->resp.len;
-        while ((s = xml_elem(s, end, "Contents", &in, &in_end)) != NULL) {
+        while ((s = pt_s3_xml_find(s, end, "Contents", &in, &in_end))
+               != NULL) {
             const char *key, *lm;
             apr_time_t mtime;
 
-            if (xml_get(page, in, in_end, "Key", &key) != APR_SUCCESS
-                || xml_get(page, in, in_end, "LastModified", &lm)
+            if (pt_s3_xml_get(page, in, in_end, "Key", &key) != APR_SUCCESS
+                || pt_s3_xml_get(page, in, in_end, "LastModified", &lm)
                    != APR_SUCCESS
-                || parse_iso8601(lm, &mtime) != APR_SUCCESS) {
+                || pt_s3_iso8601_parse(lm, &mtime) != APR_SUCCESS) {
                 rv = pt_err_set(err, p, NULL, 0, "S3 %s of %s: an entry "
                                 "without a readable Key or LastModified",
                                 c->op, c->what);
@@ -1310,8 +924,9 @@ static apr_status_t s3_list(pt_store_t *st, apr_pool_t *p,
             break;
         }
         if (is_truncated(page, c->resp.data, end)) {
-            if (xml_get(page, c->resp.data, end, "NextContinuationToken",
-                        &next) != APR_SUCCESS || !*next
+            if (pt_s3_xml_get(page, c->resp.data, end,
+                              "NextContinuationToken", &next) != APR_SUCCESS
+                || !*next
                 || (token && !strcmp(next, token))
                 || !keep_marker(tokbuf, next)) {
                 rv = pt_err_set(err, p, NULL, 0, "S3 %s of %s: the listing "
@@ -1349,7 +964,7 @@ static apr_status_t abort_upload(s3_store_t *s3, CURL *h, apr_pool_t *scratch,
     c->what = describe(scratch, s3, fullkey);
     c->method = "DELETE";
     c->url = apr_pstrcat(scratch, object_url(s3, scratch, fullkey),
-                         "?uploadId=", uri_encode(scratch, upload_id, 0),
+                         "?uploadId=", pt_s3_uri_encode(scratch, upload_id, 0),
                          NULL);
     rv = call_perform(s3, h, c, scratch, ep, err);
     if (rv) {
@@ -1407,12 +1022,13 @@ static apr_status_t s3_sweep(pt_store_t *st, apr_pool_t *p,
         /* Parameters in byte order: SigV4 signs the query as it is. */
         c->url = apr_pstrcat(page, s3->bucket_url, "?",
                              key_marker ? "key-marker=" : "",
-                             key_marker ? uri_encode(page, key_marker, 0)
+                             key_marker ? pt_s3_uri_encode(page, key_marker, 0)
                                         : "",
                              key_marker ? "&" : "", "prefix=",
-                             uri_encode(page, s3->prefix, 0),
+                             pt_s3_uri_encode(page, s3->prefix, 0),
                              id_marker ? "&upload-id-marker=" : "",
-                             id_marker ? uri_encode(page, id_marker, 0) : "",
+                             id_marker ? pt_s3_uri_encode(page, id_marker, 0)
+                                       : "",
                              "&uploads=", NULL);
         rv = call_perform(s3, h, c, page, p, err);
         if (rv) {
@@ -1434,17 +1050,18 @@ static apr_status_t s3_sweep(pt_store_t *st, apr_pool_t *p,
         }
         s = c->resp.data;
         end = s + c->resp.len;
-        while ((s = xml_elem(s, end, "Upload", &in, &in_end)) != NULL) {
+        while ((s = pt_s3_xml_find(s, end, "Upload", &in, &in_end)) != NULL) {
             const char *key, *id, *when;
             apr_time_t initiated;
             int aborted;
             pt_err_t e2 = { NULL, NULL, 0 };
 
-            if (xml_get(page, in, in_end, "Key", &key) != APR_SUCCESS
-                || xml_get(page, in, in_end, "UploadId", &id) != APR_SUCCESS
-                || xml_get(page, in, in_end, "Initiated", &when)
+            if (pt_s3_xml_get(page, in, in_end, "Key", &key) != APR_SUCCESS
+                || pt_s3_xml_get(page, in, in_end, "UploadId", &id)
                    != APR_SUCCESS
-                || parse_iso8601(when, &initiated) != APR_SUCCESS
+                || pt_s3_xml_get(page, in, in_end, "Initiated", &when)
+                   != APR_SUCCESS
+                || pt_s3_iso8601_parse(when, &initiated) != APR_SUCCESS
                 || !*key || !*id || initiated >= older_than
                 || strncmp(key, s3->prefix, plen)) {
                 continue;       /* unreadable, recent, or not ours */
@@ -1462,10 +1079,10 @@ static apr_status_t s3_sweep(pt_store_t *st, apr_pool_t *p,
         if (!is_truncated(page, c->resp.data, end)) {
             break;
         }
-        if (xml_get(page, c->resp.data, end, "NextKeyMarker", &nk)
+        if (pt_s3_xml_get(page, c->resp.data, end, "NextKeyMarker", &nk)
             != APR_SUCCESS || !*nk
-            || xml_get(page, c->resp.data, end, "NextUploadIdMarker", &ni)
-               != APR_SUCCESS
+            || pt_s3_xml_get(page, c->resp.data, end, "NextUploadIdMarker",
+                             &ni) != APR_SUCCESS
             || (key_marker && !strcmp(nk, key_marker) && id_marker
                 && !strcmp(ni, id_marker))
             || !keep_marker(kbuf, nk) || !keep_marker(ibuf, ni)) {
@@ -1496,25 +1113,6 @@ static const pt_store_ops_t s3_ops = {
     s3_list
 };
 
-/* 1 when s is a non-empty string of the characters in allowed and ASCII
- * letters and digits, at most max bytes long. */
-static int plain_word(const char *s, const char *allowed, apr_size_t max)
-{
-    apr_size_t n = 0;
-
-    if (!s || !*s) {
-        return 0;
-    }
-    for (; *s; s++, n++) {
-        unsigned char c = (unsigned char)*s;
-
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-              || (c >= '0' && c <= '9') || (c && strchr(allowed, c)))) {
-            return 0;
-        }
-    }
-    return n <= max;
-}
 
 apr_status_t pt_store_s3_create(apr_pool_t *p, const pt_s3_conf_t *conf,
                                 pt_store_t **st, pt_err_t *err)
@@ -1530,28 +1128,28 @@ apr_status_t pt_store_s3_create(apr_pool_t *p, const pt_s3_conf_t *conf,
     ep = conf->endpoint;
     if (!ep || (strncasecmp(ep, "http://", 7)
                 && strncasecmp(ep, "https://", 8))
-        || strpbrk(ep, "?# ") || !printable(ep)
+        || strpbrk(ep, "?# ") || !pt_s3_printable_ok(ep)
         || !ep[strncasecmp(ep, "http://", 7) ? 8 : 7]) {
         return pt_err_set(err, p, NULL, 0, "S3: the endpoint must be an "
                           "http:// or https:// URL without query (got \"%s\")",
-                          ep ? one_line(p, ep) : "");
+                          ep ? pt_s3_one_line(p, ep) : "");
     }
-    if (!plain_word(conf->region, "-_", 64)) {
+    if (!pt_s3_word_ok(conf->region, "-_", 64)) {
         return pt_err_set(err, p, NULL, 0, "S3: the region must be a name "
                           "like eu-west-1");
     }
-    if (!plain_word(conf->bucket, "-_.", 255)) {
+    if (!pt_s3_word_ok(conf->bucket, "-_.", 255)) {
         return pt_err_set(err, p, NULL, 0, "S3: the bucket must be a name of "
                           "letters, digits, '-', '_' and '.'");
     }
     if (!conf->access_key || !*conf->access_key
-        || !printable(conf->access_key) || !conf->secret_key
-        || !*conf->secret_key || !printable(conf->secret_key)) {
+        || !pt_s3_printable_ok(conf->access_key) || !conf->secret_key
+        || !*conf->secret_key || !pt_s3_printable_ok(conf->secret_key)) {
         return pt_err_set(err, p, NULL, 0, "S3: the access key and the "
                           "secret key must be set (printable characters)");
     }
     if (conf->prefix && (strlen(conf->prefix) > KEY_MAX / 2
-                         || !printable(conf->prefix))) {
+                         || !pt_s3_printable_ok(conf->prefix))) {
         return pt_err_set(err, p, NULL, 0, "S3: the key prefix must be at "
                           "most %d printable characters", KEY_MAX / 2);
     }
@@ -1569,7 +1167,7 @@ apr_status_t pt_store_s3_create(apr_pool_t *p, const pt_s3_conf_t *conf,
     }
     s3->bucket = apr_pstrdup(p, conf->bucket);
     s3->bucket_url = apr_pstrcat(p, apr_pstrmemdup(p, ep, n), "/",
-                                 uri_encode(p, conf->bucket, 0), NULL);
+                                 pt_s3_uri_encode(p, conf->bucket, 0), NULL);
     s3->sigv4 = apr_pstrcat(p, "aws:amz:", conf->region, ":s3", NULL);
     s3->access_key = apr_pstrdup(p, conf->access_key);
     s3->secret_key = apr_pstrdup(p, conf->secret_key);
