@@ -43,12 +43,12 @@ die() {
 }
 
 # the raw-PUT baseline: mod_dav_fs writing into the data folder
-mkdir -p "$data/run/extra" "$data/dav"
-chown www-data:www-data "$data/dav" 2>/dev/null || :
+mkdir -p "$data/run/extra" "$data/dav" "$data/davlock"
+chown www-data:www-data "$data/dav" "$data/davlock" 2>/dev/null || :
 cat > "$data/run/extra/bench-dav.conf" <<CONF
 LoadModule dav_module /usr/lib/apache2/modules/mod_dav.so
 LoadModule dav_fs_module /usr/lib/apache2/modules/mod_dav_fs.so
-DavLockDB "$data/run/davlock"
+DavLockDB "$data/davlock/lock"
 Alias /bench-put "$data/dav"
 <Directory "$data/dav">
     Dav On
