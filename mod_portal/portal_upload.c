@@ -20,6 +20,7 @@
  */
 #include "apr_strings.h"
 #include "apr_buckets.h"
+#include "http_core.h"
 
 #include "portal.h"
 #include "pt_multipart.h"
@@ -316,9 +317,13 @@ static int read_body(upload_t *u, pt_mp_t *mp)
         rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
                             APR_BLOCK_READ, UPLOAD_READ);
         if (rv != APR_SUCCESS) {
+            int status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+
             r->connection->keepalive = AP_CONN_CLOSE;
-            fail(u, ap_map_http_request_error(rv, HTTP_BAD_REQUEST),
-                 "The upload was cut off before its end.");
+            fail(u, status, status == HTTP_REQUEST_ENTITY_TOO_LARGE
+                 ? "The upload is larger than this server accepts "
+                   "(LimitRequestBody)."
+                 : "The upload was cut off before its end.");
             return u->status;
         }
         for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
@@ -464,7 +469,7 @@ int portal_upload_post(portal_req_t *req)
     }
     if (cl) {
         char *end;
-        apr_off_t len;
+        apr_off_t len, max = req->max_request;
 
         if (apr_strtoff(&len, cl, &end, 10) != APR_SUCCESS || *end
             || len < 0) {
@@ -472,14 +477,17 @@ int portal_upload_post(portal_req_t *req)
                                 "The Content-Length header is not a "
                                 "number.");
         }
-        if (len > req->max_request) {
+        /* httpd's LimitRequestBody too: refused here, with our message */
+        if (ap_get_limit_req_body(r) > 0 && ap_get_limit_req_body(r) < max) {
+            max = ap_get_limit_req_body(r);
+        }
+        if (len > max) {
             /* refused before a byte of the body is read */
             r->connection->keepalive = AP_CONN_CLOSE;
             u.status = HTTP_REQUEST_ENTITY_TOO_LARGE;
             u.msg = apr_psprintf(r->pool, "The upload is larger than the "
                                  "%s this portal accepts in one request.",
-                                 portal_fmt_size(r->pool,
-                                                 req->max_request));
+                                 portal_fmt_size(r->pool, max));
             return upload_failed(req, &u);
         }
     }

@@ -214,17 +214,18 @@ like($res->decoded_content, qr/150 KiB this portal accepts in one request/, 'say
 {
     # streamed without a length (chunked): cut off at the limit
     my ($ct, $body) = multipart(['csrf_token', $stok], ['file', 'c' x 400000, 'chunked.bin']);
-    my $req = HTTP::Request->new(POST => base_url() . '/small/upload');
-    $req->header('Content-Type' => $ct, Accept => 'application/json');
-    my $off = 0;
-    $req->content(sub {
-        return '' if $off >= length $body;
-        my $c = substr($body, $off, 16384);
-        $off += length $c;
-        return $c;
-    });
-    $res = $sua->request($req);
+    $res = post_stream($sua, '/small/upload', $ct, $body, 16384);
     is($res->code, 413, '/small: a chunked body over the limit: 413');
+}
+{
+    # httpd's LimitRequestBody (200000 at /limited) below the portal's own
+    my ($ct, $body) = multipart(['csrf_token', csrf_of($sua, '/limited/files')],
+                                ['file', 'd' x 300000, 'toolarge.bin']);
+    $res = post_stream($sua, '/limited/upload', $ct, $body, 16384);
+    is($res->code, 413, "httpd's LimitRequestBody cuts a chunked body: 413");
+    $res = post_raw($sua, '/limited/upload', $ct, $body, Accept => 'application/json');
+    is($res->code, 413, 'a declared length over LimitRequestBody: 413');
+    like($res->decoded_content, qr/larger than the 195 KiB/, 'from the portal, naming the limit');
 }
 is(scalar @{ files_of($suser) }, 1, '/small: only the file that fit was stored');
 my ($spend) = dbh()->selectrow_array(

@@ -20,7 +20,7 @@ our @EXPORT = qw(client base_url csrf_of get_page post_form register_user
                  post_raw count_users mails_to wait_mails mail_header
                  mail_text mail_html link_in sink_stop sink_start
                  mail_count wait_subject signed_in multipart upload
-                 files_of stored_object);
+                 files_of stored_object post_stream);
 
 my $counter = 0;
 
@@ -180,6 +180,24 @@ sub upload {
     my %h;
     $h{Accept} = 'application/json' unless defined $o{json} && !$o{json};
     return post_raw($ua, $o{path} // "$prefix/upload", $ct, $body, %h);
+}
+
+# POST a body in pieces through a content callback (no Content-Length
+# unless given in %h: then LWP sends it as is, else chunked), optionally
+# sleeping between pieces: (ua, path, ctype, body, piece, delay, %h).
+sub post_stream {
+    my ($ua, $path, $ct, $body, $piece, $delay, %h) = @_;
+    my $req = HTTP::Request->new(POST => base_url() . $path);
+    $req->header('Content-Type' => $ct, Accept => 'application/json', %h);
+    my $off = 0;
+    $req->content(sub {
+        return '' if $off >= length $body;
+        select(undef, undef, undef, $delay) if $delay && $off;
+        my $c = substr($body, $off, $piece);
+        $off += length $c;
+        return $c;
+    });
+    return $ua->request($req);
 }
 
 # The files rows of a user, newest first.
