@@ -67,6 +67,23 @@ typedef struct portal_files_conf_t {
     const unsigned char *key;   /* its key */
 } portal_files_conf_t;
 
+/* Threat intelligence (portal_ioc_conf.c). */
+typedef struct portal_ioc_conf_t {
+    apr_array_header_t *feeds;  /* pt_feed_def_t, PortalIocFeed */
+    int interval;               /* PortalIocInterval, seconds */
+    int retention;              /* PortalIocRetention, seconds */
+    apr_array_header_t *allow;  /* PortalIocAllowlist entries (char *) */
+    const char *allow_file;     /* PortalIocAllowlistFile */
+    apr_off_t max_bytes;        /* PortalIocMaxSize */
+    int timeout;                /* PortalIocTimeout, seconds */
+    const char *geoip_path;     /* PortalGeoIPDatabase */
+
+    /* filled in post_config */
+    struct pt_allowlist_t *allowlist;
+    struct pt_geoip_t *geoip;
+    struct pt_tz_cache_t *tz;
+} portal_ioc_conf_t;
+
 /* Per-server configuration.  Fields are PORTAL_UNSET / NULL until a
  * directive sets them, so merge can tell unset from a default; the
  * portal_conf_*() getters apply the defaults. */
@@ -99,6 +116,7 @@ typedef struct portal_srv_t {
     int change_code;            /* 0/1: confirm password changes by code */
     const char *oidc_label;     /* sign-in button for <mount>/oidc/login */
     portal_files_conf_t files;
+    portal_ioc_conf_t ioc;
 
     /* filled in post_config */
     const pt_tplset_t *templates;
@@ -259,6 +277,41 @@ const char *portal_cmd_link_lifetime(cmd_parms *cmd, void *dc,
                                      const char *arg);
 apr_status_t portal_files_post_config(apr_pool_t *pconf, server_rec *s,
                                       portal_srv_t *c, apr_hash_t *cache);
+
+/* ---- portal_ioc_conf.c */
+void portal_ioc_conf_init(portal_ioc_conf_t *c);
+void portal_ioc_conf_merge(portal_ioc_conf_t *c, const portal_ioc_conf_t *base,
+                           const portal_ioc_conf_t *add);
+int portal_ioc_interval(const portal_ioc_conf_t *c);
+int portal_ioc_retention(const portal_ioc_conf_t *c);
+apr_off_t portal_ioc_max_bytes(const portal_ioc_conf_t *c);
+int portal_ioc_timeout(const portal_ioc_conf_t *c);
+const char *portal_cmd_ioc_feed(cmd_parms *cmd, void *dc, int argc,
+                                char *const argv[]);
+const char *portal_cmd_ioc_seconds(cmd_parms *cmd, void *dc,
+                                   const char *arg);
+const char *portal_cmd_ioc_allow(cmd_parms *cmd, void *dc, const char *arg);
+const char *portal_cmd_ioc_path(cmd_parms *cmd, void *dc, const char *arg);
+const char *portal_cmd_ioc_max_size(cmd_parms *cmd, void *dc,
+                                    const char *arg);
+apr_status_t portal_ioc_post_config(apr_pool_t *pconf, server_rec *s,
+                                    portal_srv_t *c);
+
+/* ---- portal_ioc_job.c */
+/* The "ioc" job: pull every feed whose lease is free. */
+apr_status_t portal_ioc_run(server_rec *s, pt_db_t *db, const char **result);
+/* How often the job looks at the feeds' leases. */
+int portal_ioc_tick(const portal_srv_t *c);
+
+/* ---- portal_iocs.c */
+int portal_iocs_get(portal_req_t *req);
+int portal_iocs_export_get(portal_req_t *req);
+/* The dashboard's threat panel: totals, counts, charts, feed health, the
+ * newest indicators. */
+json_t *portal_ioc_panel(portal_req_t *req);
+/* The signed-in user's place and local time (PortalGeoIPDatabase). */
+json_t *portal_geo_json(portal_req_t *req, const char *ip,
+                        apr_int64_t when);
 
 /* ---- portal_cmds.c */
 extern const command_rec portal_cmds[];

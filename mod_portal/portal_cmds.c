@@ -412,5 +412,25 @@ const command_rec portal_cmds[] = {
     AP_INIT_TAKE1("PortalLinkMaxLifetime", portal_cmd_link_lifetime,
                   (void *)1, RSRC_CONF,
                   "Longest lifetime an owner may give a link, seconds"),
+    AP_INIT_TAKE_ARGV("PortalIocFeed", portal_cmd_ioc_feed, NULL, RSRC_CONF,
+                      "NAME FORMAT URL [key-file=PATH] [interval=SECONDS]: "
+                      "a threat-intelligence feed"),
+    AP_INIT_TAKE1("PortalIocInterval", portal_cmd_ioc_seconds, (void *)0,
+                  RSRC_CONF, "Seconds between pulls of each feed"),
+    AP_INIT_TAKE1("PortalIocRetention", portal_cmd_ioc_seconds, (void *)1,
+                  RSRC_CONF, "Seconds an indicator stays after its feed "
+                  "last listed it"),
+    AP_INIT_TAKE1("PortalIocTimeout", portal_cmd_ioc_seconds, (void *)2,
+                  RSRC_CONF, "Seconds one feed download may take"),
+    AP_INIT_TAKE1("PortalIocMaxSize", portal_cmd_ioc_max_size, NULL,
+                  RSRC_CONF, "Largest feed body accepted (e.g. 100M)"),
+    AP_INIT_ITERATE("PortalIocAllowlist", portal_cmd_ioc_allow, NULL,
+                    RSRC_CONF, "Values and domains never shown as "
+                    "indicators"),
+    AP_INIT_TAKE1("PortalIocAllowlistFile", portal_cmd_ioc_path, (void *)0,
+                  RSRC_CONF, "File of allowlisted values, one a line"),
+    AP_INIT_TAKE1("PortalGeoIPDatabase", portal_cmd_ioc_path, (void *)1,
+                  RSRC_CONF, "MaxMind DB (.mmdb) for the sign-in's place "
+                  "and time zone"),
     { NULL }
 };

@@ -41,6 +41,7 @@ void *portal_create_srv(apr_pool_t *p, server_rec *s)
     c->resend_cooldown = PORTAL_UNSET;
     c->change_code = PORTAL_UNSET;
     portal_files_conf_init(&c->files);
+    portal_ioc_conf_init(&c->ioc);
     return c;
 }
 
@@ -80,6 +81,7 @@ void *portal_merge_srv(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(change_code);
     c->argon2 = add->argon2.m_cost_kib ? add->argon2 : base->argon2;
     portal_files_conf_merge(&c->files, &base->files, &add->files);
+    portal_ioc_conf_merge(&c->ioc, &base->ioc, &add->ioc);
     return c;
 }
 
@@ -485,7 +487,8 @@ int portal_post_config(apr_pool_t *pconf, apr_pool_t *plog,
             || load_secret(pconf, vs, &cache, c) != APR_SUCCESS
             || load_mail_settings(pconf, vs, c) != APR_SUCCESS
             || portal_files_post_config(pconf, vs, c, cache.files)
-               != APR_SUCCESS) {
+               != APR_SUCCESS
+            || portal_ioc_post_config(pconf, vs, c) != APR_SUCCESS) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

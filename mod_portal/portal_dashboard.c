@@ -31,6 +31,9 @@ int portal_dashboard_get(portal_req_t *req)
     }
     json_object_set_new(d, "sessions", portal_sessions_json(req));
     json_object_set_new(d, "upload", portal_upload_settings(req));
+    json_object_set_new(d, "threats", portal_ioc_panel(req));
+    json_object_set_new(login, "geo", portal_geo_json(req, u->login_ip,
+                                                      u->login_at));
     if (apr_table_get(req->query, "password_changed")) {
         json_object_set_new(d, "notice", json_string(
             "Your password was changed. Other devices signed in to your "

@@ -88,6 +88,7 @@ static const job_t jobs[] = {
     { "mail", portal_conf_mail_interval, portal_mail_run },
     { "store-cleanup", portal_conf_cleanup_interval,
       portal_store_cleanup_run },
+    { "ioc", portal_ioc_tick, portal_ioc_run },
     { NULL, NULL, NULL }
 };
 

@@ -67,6 +67,8 @@ static const route_t routes[] = {
       ROUTE_AUTH },
     { "/d/*", M_GET, portal_link_download, 0 },
     { "/tsa.crt", M_GET, portal_tsa_cert_get, 0 },
+    { "/iocs", M_GET, portal_iocs_get, ROUTE_AUTH },
+    { "/iocs/export", M_GET, portal_iocs_export_get, ROUTE_AUTH },
     { NULL, 0, NULL, 0 }
 };
 

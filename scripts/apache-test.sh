@@ -87,6 +87,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# the feeds the tests write, and a small MaxMind database
+mkdir -p "$data/feeds"
+perl "$top/t/geoip/make-mmdb.pl" "$data/geo.mmdb" >/dev/null
+[ "$(id -u)" = 0 ] && chown -R nobody:nogroup "$data"
+
 export PORTAL_MODULE="$build/.libs/mod_portal.so"
 export PORTAL_DATA_DIR="$data"
 export PORTAL_DB="$db"

@@ -342,3 +342,157 @@ DELETE FROM store_pending WHERE storage_key = %s
 -- name: pending_stale
 SELECT storage_key FROM store_pending WHERE created_at < %lld
 ORDER BY created_at LIMIT 500
+
+-- ---------------------------------------------------------------- iocs
+-- The indicator list, newest first, 10 (per_page) at a time.  Variants by
+-- filter: _t type, _s source, _q keyword (per dialect, in
+-- sql/<dialect>/queries.sql).  Arguments in order: [q] [type] [source]
+-- from to, the keyset cursor (first_seen, first_seen, id: rows after it),
+-- limit, offset.  The grouped counts take the same filters.
+-- name: ioc_list
+SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
+WHERE first_seen >= %lld AND first_seen <= %lld
+  AND (first_seen < %lld OR (first_seen = %lld AND id < %lld))
+ORDER BY first_seen DESC, id DESC
+LIMIT %lld OFFSET %lld
+
+-- name: ioc_groups
+SELECT type, source, COUNT(*) AS n FROM iocs
+WHERE first_seen >= %lld AND first_seen <= %lld
+GROUP BY type, source
+
+-- name: ioc_list_s
+SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
+WHERE source = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+  AND (first_seen < %lld OR (first_seen = %lld AND id < %lld))
+ORDER BY first_seen DESC, id DESC
+LIMIT %lld OFFSET %lld
+
+-- name: ioc_groups_s
+SELECT type, source, COUNT(*) AS n FROM iocs
+WHERE source = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+GROUP BY type, source
+
+-- name: ioc_list_t
+SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
+WHERE type = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+  AND (first_seen < %lld OR (first_seen = %lld AND id < %lld))
+ORDER BY first_seen DESC, id DESC
+LIMIT %lld OFFSET %lld
+
+-- name: ioc_groups_t
+SELECT type, source, COUNT(*) AS n FROM iocs
+WHERE type = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+GROUP BY type, source
+
+-- name: ioc_list_t_s
+SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
+WHERE type = %s
+  AND source = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+  AND (first_seen < %lld OR (first_seen = %lld AND id < %lld))
+ORDER BY first_seen DESC, id DESC
+LIMIT %lld OFFSET %lld
+
+-- name: ioc_groups_t_s
+SELECT type, source, COUNT(*) AS n FROM iocs
+WHERE type = %s
+  AND source = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+GROUP BY type, source
+
+-- name: ioc_counts_all
+SELECT kind, key, n FROM ioc_counts ORDER BY kind, n DESC, key
+
+-- name: ioc_upsert
+INSERT INTO iocs (type, value, source, threat, malware, tags, confidence,
+                  first_seen, last_seen, reference, seen_at)
+VALUES (%s, %s, %s, %s, %s, %s, %d, %lld, %lld, %s, %lld)
+ON CONFLICT (type, value, source) DO UPDATE SET
+    threat = excluded.threat, malware = excluded.malware,
+    tags = excluded.tags, confidence = excluded.confidence,
+    last_seen = CASE WHEN excluded.last_seen > iocs.last_seen
+                     THEN excluded.last_seen ELSE iocs.last_seen END,
+    reference = excluded.reference, seen_at = excluded.seen_at
+
+-- name: ioc_count_source
+SELECT COUNT(*) AS n FROM iocs WHERE source = %s
+
+-- name: ioc_expire
+DELETE FROM iocs WHERE source = %s AND seen_at < %lld
+
+-- name: ioc_counts_clear
+DELETE FROM ioc_counts
+
+-- name: ioc_counts_total
+INSERT INTO ioc_counts (kind, key, n) SELECT 'total', '', COUNT(*) FROM iocs
+
+-- name: ioc_counts_type
+INSERT INTO ioc_counts (kind, key, n)
+SELECT 'type', type, COUNT(*) FROM iocs GROUP BY type
+
+-- name: ioc_counts_source
+INSERT INTO ioc_counts (kind, key, n)
+SELECT 'source', source, COUNT(*) FROM iocs GROUP BY source
+
+-- name: ioc_feed_register
+INSERT INTO ioc_feeds (name, format, url, key_file, interval_s, retention_s)
+VALUES (%s, %s, %s, %s, %d, %d)
+ON CONFLICT (name) DO UPDATE SET format = excluded.format,
+    url = excluded.url, key_file = excluded.key_file,
+    interval_s = excluded.interval_s, retention_s = excluded.retention_s
+
+-- name: ioc_allow_clear
+DELETE FROM ioc_allowlist
+
+-- name: ioc_allow_add
+INSERT INTO ioc_allowlist (entry) VALUES (%s) ON CONFLICT (entry) DO NOTHING
+
+-- name: ioc_allow_all
+SELECT entry FROM ioc_allowlist
+
+-- name: ioc_feed_get
+SELECT name, format, url, key_file, interval_s, last_attempt_at,
+       last_success_at, http_status, rows_seen, rows_added, rows_updated,
+       rows_skipped, duration_ms, last_error, etag, last_modified
+FROM ioc_feeds WHERE name = %s
+
+-- name: ioc_feeds_all
+SELECT name, format, url, key_file, interval_s, retention_s,
+       last_attempt_at, last_success_at, http_status, rows_seen, rows_added,
+       rows_updated, rows_skipped, duration_ms, last_error
+FROM ioc_feeds ORDER BY name
+
+-- name: ioc_feed_attempt
+UPDATE ioc_feeds SET last_attempt_at = %lld, http_status = %d,
+    duration_ms = %lld, last_error = %s
+WHERE name = %s
+
+-- name: ioc_feed_success
+UPDATE ioc_feeds SET last_attempt_at = %lld, last_success_at = %lld,
+    http_status = %d, rows_seen = %lld, rows_added = %lld,
+    rows_updated = %lld, rows_skipped = %lld, duration_ms = %lld,
+    last_error = NULL, etag = %s, last_modified = %s
+WHERE name = %s
+
+-- name: ioc_feed_unchanged
+UPDATE ioc_feeds SET last_attempt_at = %lld, last_success_at = %lld,
+    http_status = %d, duration_ms = %lld, last_error = NULL
+WHERE name = %s
+
+-- ---------------------------------------------------------------- leases
+
+-- name: lease_take
+-- Take the lease when it is free or expired; 1 row changed = ours.  (Its
+-- holder too waits for the expiry: the lease is also the schedule.)
+INSERT INTO leases (name, holder, expires_at) VALUES (%s, %s, %lld)
+ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,
+    expires_at = excluded.expires_at
+WHERE leases.expires_at <= %lld
+
+-- name: lease_get
+SELECT holder, expires_at FROM leases WHERE name = %s

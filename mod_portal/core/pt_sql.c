@@ -207,6 +207,54 @@ static const char *skip_blank(const char *s, const char *end, int *line)
     return s;
 }
 
+/* 1 when the statement starting at s is CREATE [TEMP[ORARY]] TRIGGER,
+ * whose body holds ';' up to its END. */
+static int is_trigger(const char *s, const char *end)
+{
+    static const char *const words[] = { "create", "temp", "temporary",
+                                         "trigger" };
+    int w = 0;
+
+    while (s < end) {
+        apr_size_t n = 0;
+
+        while (s + n < end && apr_isalpha(s[n])) {
+            n++;
+        }
+        if (n == 0) {
+            return 0;
+        }
+        if (w == 0 && (n != 6 || strncasecmp(s, words[0], 6))) {
+            return 0;
+        }
+        if (w > 0) {
+            if (n == 7 && !strncasecmp(s, words[3], 7)) {
+                return 1;
+            }
+            if (!((n == 4 && !strncasecmp(s, words[1], 4))
+                  || (n == 9 && !strncasecmp(s, words[2], 9)))) {
+                return 0;
+            }
+        }
+        w++;
+        s += n;
+        while (s < end && apr_isspace(*s)) {
+            s++;
+        }
+    }
+    return 0;
+}
+
+/* 1 when the word just before s (white space skipped) is END. */
+static int after_end(const char *start, const char *s)
+{
+    while (s > start && apr_isspace(s[-1])) {
+        s--;
+    }
+    return s - start >= 3 && !strncasecmp(s - 3, "end", 3)
+           && (s - start == 3 || !(apr_isalnum(s[-4]) || s[-4] == '_'));
+}
+
 apr_status_t pt_sql_split(apr_pool_t *p, const char *src, apr_size_t len,
                           apr_array_header_t **out)
 {
@@ -216,7 +264,7 @@ apr_status_t pt_sql_split(apr_pool_t *p, const char *src, apr_size_t len,
 
     for (;;) {
         const char *start;
-        int start_line;
+        int start_line, trigger;
 
         s = skip_blank(s, end, &line);
         if (s >= end) {
@@ -224,7 +272,8 @@ apr_status_t pt_sql_split(apr_pool_t *p, const char *src, apr_size_t len,
         }
         start = s;
         start_line = line;
-        while (s < end && *s != ';') {
+        trigger = is_trigger(s, end);
+        while (s < end && (*s != ';' || (trigger && !after_end(start, s)))) {
             if (*s == '\'' || *s == '"') {
                 char q = *s++;
 

@@ -8,3 +8,70 @@ BEGIN
 -- A transaction-scoped advisory lock: released by COMMIT or ROLLBACK.
 -- 7270 is "PORT" on a phone keypad; the second key names the migration lock.
 SELECT pg_advisory_xact_lock(7270, 1)
+
+-- ---------------------------------------------------------------- iocs
+-- Keyword variants: a trigram-indexed LIKE over the searchable text (the
+-- argument is '%word%', lower case, with % _ \ escaped).
+-- name: ioc_list_q
+SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
+WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
+  AND first_seen >= %lld AND first_seen <= %lld
+  AND (first_seen < %lld OR (first_seen = %lld AND id < %lld))
+ORDER BY first_seen DESC, id DESC
+LIMIT %lld OFFSET %lld
+
+-- name: ioc_groups_q
+SELECT type, source, COUNT(*) AS n FROM iocs
+WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
+  AND first_seen >= %lld AND first_seen <= %lld
+GROUP BY type, source
+
+-- name: ioc_list_q_s
+SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
+WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
+  AND source = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+  AND (first_seen < %lld OR (first_seen = %lld AND id < %lld))
+ORDER BY first_seen DESC, id DESC
+LIMIT %lld OFFSET %lld
+
+-- name: ioc_groups_q_s
+SELECT type, source, COUNT(*) AS n FROM iocs
+WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
+  AND source = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+GROUP BY type, source
+
+-- name: ioc_list_q_t
+SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
+WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
+  AND type = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+  AND (first_seen < %lld OR (first_seen = %lld AND id < %lld))
+ORDER BY first_seen DESC, id DESC
+LIMIT %lld OFFSET %lld
+
+-- name: ioc_groups_q_t
+SELECT type, source, COUNT(*) AS n FROM iocs
+WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
+  AND type = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+GROUP BY type, source
+
+-- name: ioc_list_q_t_s
+SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
+WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
+  AND type = %s
+  AND source = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+  AND (first_seen < %lld OR (first_seen = %lld AND id < %lld))
+ORDER BY first_seen DESC, id DESC
+LIMIT %lld OFFSET %lld
+
+-- name: ioc_groups_q_t_s
+SELECT type, source, COUNT(*) AS n FROM iocs
+WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
+  AND type = %s
+  AND source = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+GROUP BY type, source

@@ -25,3 +25,69 @@ PRAGMA foreign_keys=ON
 -- name: journal_mode
 -- What mode the connection is in (the portal warns unless it is "wal").
 PRAGMA journal_mode
+
+-- ---------------------------------------------------------------- iocs
+-- Keyword variants: an FTS5 trigram MATCH (the argument is a quoted phrase).
+-- name: ioc_list_q
+SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
+WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
+  AND first_seen >= %lld AND first_seen <= %lld
+  AND (first_seen < %lld OR (first_seen = %lld AND id < %lld))
+ORDER BY first_seen DESC, id DESC
+LIMIT %lld OFFSET %lld
+
+-- name: ioc_groups_q
+SELECT type, source, COUNT(*) AS n FROM iocs
+WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
+  AND first_seen >= %lld AND first_seen <= %lld
+GROUP BY type, source
+
+-- name: ioc_list_q_s
+SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
+WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
+  AND source = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+  AND (first_seen < %lld OR (first_seen = %lld AND id < %lld))
+ORDER BY first_seen DESC, id DESC
+LIMIT %lld OFFSET %lld
+
+-- name: ioc_groups_q_s
+SELECT type, source, COUNT(*) AS n FROM iocs
+WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
+  AND source = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+GROUP BY type, source
+
+-- name: ioc_list_q_t
+SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
+WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
+  AND type = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+  AND (first_seen < %lld OR (first_seen = %lld AND id < %lld))
+ORDER BY first_seen DESC, id DESC
+LIMIT %lld OFFSET %lld
+
+-- name: ioc_groups_q_t
+SELECT type, source, COUNT(*) AS n FROM iocs
+WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
+  AND type = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+GROUP BY type, source
+
+-- name: ioc_list_q_t_s
+SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
+WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
+  AND type = %s
+  AND source = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+  AND (first_seen < %lld OR (first_seen = %lld AND id < %lld))
+ORDER BY first_seen DESC, id DESC
+LIMIT %lld OFFSET %lld
+
+-- name: ioc_groups_q_t_s
+SELECT type, source, COUNT(*) AS n FROM iocs
+WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
+  AND type = %s
+  AND source = %s
+  AND first_seen >= %lld AND first_seen <= %lld
+GROUP BY type, source

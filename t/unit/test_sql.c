@@ -77,6 +77,31 @@ static void test_split(apr_pool_t *p)
     }
     pt_sql_split(p, "  \n-- nothing\n", 14, &st);
     PT_OK(st->nelts == 0, "only comments: no statements");
+
+    /* a trigger's body holds ';' up to its END */
+    src = "CREATE TABLE t (x);\n"
+          "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n"
+          "    INSERT INTO u VALUES (new.x);\n"
+          "    DELETE FROM v WHERE y = 'end;';\n"
+          "END;\n"
+          "create temp trigger t2 after delete on t begin select 1; end ;\n"
+          "CREATE TABLE backend (x);\n";
+    pt_sql_split(p, src, strlen(src), &st);
+    PT_OK(st->nelts == 4, "triggers are one statement each (got %d)",
+          st->nelts);
+    if (st->nelts == 4) {
+        pt_sql_stmt_t *s = (pt_sql_stmt_t *)st->elts;
+
+        PT_OK(!strncmp(s[1].sql, "CREATE TRIGGER tr", 17)
+              && strstr(s[1].sql, "DELETE FROM v") != NULL
+              && !strcmp(s[1].sql + strlen(s[1].sql) - 3, "END"),
+              "the trigger runs to its END");
+        PT_OK(!strcmp(s[2].sql + strlen(s[2].sql) - 3, "end"),
+              "lower case and TEMP too");
+        PT_IS_STR(s[3].sql, "CREATE TABLE backend (x)",
+                  "a word ending in 'end' does not end a trigger, and "
+                  "plain statements still split");
+    }
 }
 
 static pt_db_t *open_sqlite(apr_pool_t *p, const char *path)

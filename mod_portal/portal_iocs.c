@@ -1,0 +1,717 @@
+/*
+ * portal_iocs.c -- the threat-intelligence views: /iocs (the list with
+ * keyword search, filters, keyset paging, counts and charts; JSON when
+ * asked), /iocs/export (CSV, JSON, STIX 2.1 of the current filter,
+ * streamed), and the dashboard's panel with the sign-in's place.
+ *
+ * Queries come in variants by filter (sql/queries.sql, ioc_list_q_t_s
+ * ...): the code picks the label, the SQL stays in sql/.  Counts without a
+ * filter come from ioc_counts, which each pull recomputes.
+ */
+#include "apr_strings.h"
+#include "apr_lib.h"
+#include "apr_buckets.h"
+
+#include "portal.h"
+#include "pt_ioc.h"
+#include "pt_form.h"
+#include "pt_export.h"
+#include "pt_geoip.h"
+#include "pt_tz.h"
+
+APLOG_USE_MODULE(portal);
+
+#define IOC_PER_PAGE 10
+#define IOC_PER_PAGE_MAX 100
+#define IOC_FIELD_MAX 200
+#define IOC_EXPORT_CHUNK 2000
+#define IOC_CHART_WIDTH 300
+#define IOC_TIME_MAX "4611686018427387903"
+
+static const char *i64(apr_pool_t *p, apr_int64_t v)
+{
+    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
+}
+
+/* The filter of a request, validated. */
+typedef struct ioc_filter_t {
+    const char *q;              /* as typed (trimmed), or NULL */
+    const char *qarg;           /* the dialect's search argument */
+    const char *type;
+    const char *source;
+    const char *from_text, *to_text;
+    apr_int64_t from, to;       /* first_seen range, Unix seconds */
+    const char *suffix;         /* query variant: "", "_q", "_t_s", ... */
+    int any;                    /* some filter is set */
+} ioc_filter_t;
+
+static const char *param(portal_req_t *req, const char *name)
+{
+    const char *v = apr_table_get(req->query, name);
+
+    while (v && apr_isspace(*v)) {
+        v++;
+    }
+    return v && *v ? v : NULL;
+}
+
+/* "YYYY-MM-DD" as the Unix time of its start (UTC); -1 when malformed. */
+static apr_int64_t parse_day(const char *s)
+{
+    apr_int64_t t;
+    char buf[32];
+
+    if (strlen(s) != 10) {
+        return -1;
+    }
+    apr_snprintf(buf, sizeof(buf), "%s 00:00:00", s);
+    return pt_ioc_time_parse(buf, &t) == APR_SUCCESS ? t : -1;
+}
+
+/* Fill f from the query; NULL or the message for a 400. */
+static const char *read_filter(portal_req_t *req, pt_db_t *db,
+                               ioc_filter_t *f)
+{
+    apr_pool_t *p = req->r->pool;
+    const char *v;
+
+    memset(f, 0, sizeof(*f));
+    f->q = param(req, "q");
+    f->type = param(req, "type");
+    f->source = param(req, "source");
+    f->from = 0;
+    f->to = APR_INT64_C(4611686018427387903);
+    if ((f->q && strlen(f->q) > IOC_FIELD_MAX)
+        || (f->type && strlen(f->type) > IOC_FIELD_MAX)
+        || (f->source && strlen(f->source) > IOC_FIELD_MAX)) {
+        return "A search term or filter is too long.";
+    }
+    if (f->q && !pt_utf8_valid(f->q, strlen(f->q))) {
+        return "The search is not valid UTF-8.";
+    }
+    if (f->q && strlen(f->q) < 3) {
+        return "Search for at least 3 characters.";
+    }
+    v = param(req, "from");
+    if (v) {
+        f->from = parse_day(v);
+        if (f->from < 0) {
+            return "Give the dates as YYYY-MM-DD.";
+        }
+        f->from_text = v;
+    }
+    v = param(req, "to");
+    if (v) {
+        f->to = parse_day(v);
+        if (f->to < 0) {
+            return "Give the dates as YYYY-MM-DD.";
+        }
+        f->to += 86399;         /* the whole day */
+        f->to_text = v;
+    }
+    if (f->q) {
+        if (!strcmp(db->sql->dialect, "pgsql")) {
+            /* LIKE '%word%' on the lower-cased text, metacharacters
+             * escaped (\ is LIKE's default escape) */
+            char *lq = apr_pstrdup(p, f->q), *o;
+            const char *c;
+
+            for (o = lq; *o; o++) {
+                *o = (char)apr_tolower(*o);
+            }
+            o = apr_palloc(p, 2 * strlen(lq) + 3);
+            f->qarg = o;
+            *o++ = '%';
+            for (c = lq; *c; c++) {
+                if (*c == '%' || *c == '_' || *c == '\\') {
+                    *o++ = '\\';
+                }
+                *o++ = *c;
+            }
+            *o++ = '%';
+            *o = '\0';
+        }
+        else {
+            /* an FTS5 phrase: "..." with " doubled */
+            char *o = apr_palloc(p, 2 * strlen(f->q) + 3);
+            const char *c;
+
+            f->qarg = o;
+            *o++ = '"';
+            for (c = f->q; *c; c++) {
+                if (*c == '"') {
+                    *o++ = '"';
+                }
+                *o++ = *c;
+            }
+            *o++ = '"';
+            *o = '\0';
+        }
+    }
+    f->suffix = apr_pstrcat(p, f->q ? "_q" : "", f->type ? "_t" : "",
+                            f->source ? "_s" : "", NULL);
+    f->any = f->q || f->type || f->source || f->from_text || f->to_text;
+    return NULL;
+}
+
+/* The filter's arguments, then extra ones, as an array for pt_db_*. */
+static const char **filter_args(apr_pool_t *p, const ioc_filter_t *f,
+                                int *n, const char **extra, int nextra)
+{
+    const char **a = apr_pcalloc(p, (8 + nextra) * sizeof(*a));
+    int k = 0, i;
+
+    if (f->q) {
+        a[k++] = f->qarg;
+    }
+    if (f->type) {
+        a[k++] = f->type;
+    }
+    if (f->source) {
+        a[k++] = f->source;
+    }
+    a[k++] = i64(p, f->from);
+    a[k++] = i64(p, f->to);
+    for (i = 0; i < nextra; i++) {
+        a[k++] = extra[i];
+    }
+    *n = k;
+    return a;
+}
+
+static json_t *iso(apr_pool_t *p, apr_int64_t t)
+{
+    apr_time_exp_t e;
+    char buf[32];
+    apr_size_t n;
+
+    if (t <= 0) {
+        return json_null();
+    }
+    apr_time_exp_gmt(&e, apr_time_from_sec(t));
+    apr_strftime(buf, &n, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &e);
+    return json_stringn(buf, n);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *item_json(apr_pool_t *p, const pt_row_t *row)
+{
+    json_t *tags = json_array();
+    const char *t = pt_row_get(row, "tags");
+
+    while (t && *t) {
+        apr_size_t n = strcspn(t, ",");
+
+        if (n) {
+            json_array_append_new(tags, json_stringn(t, n));
+        }
+        t += n;
+        t += (*t == ',');
+    }
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "type", pt_row_get(row, "type"),
+                     "value", pt_row_get(row, "value"),
+                     "source", pt_row_get(row, "source"),
+                     "threat", str_or_null(pt_row_get(row, "threat")),
+                     "malware", str_or_null(pt_row_get(row, "malware")),
+                     "tags", tags,
+                     "confidence", pt_row_get(row, "confidence")
+                         ? json_integer(pt_row_int(row, "confidence"))
+                         : json_null(),
+                     "first_seen", iso(p, pt_row_int(row, "first_seen")),
+                     "last_seen", iso(p, pt_row_int(row, "last_seen")),
+                     "reference", str_or_null(pt_row_get(row, "reference")));
+}
+
+/* Counts for the filter: {"by_type": {...}, "by_source": {...}} and the
+ * total; from the cache when there is no filter. */
+static apr_status_t counts(portal_req_t *req, pt_db_t *db,
+                           const ioc_filter_t *f, json_t **out,
+                           apr_int64_t *total)
+{
+    apr_pool_t *p = req->r->pool;
+    json_t *bt = json_object(), *bs = json_object();
+    apr_array_header_t *rows;
+    apr_status_t rv;
+    int i, n;
+
+    *total = 0;
+    if (!f->any) {
+        rv = pt_db_select(db, "ioc_counts_all", &rows, PT_NOARGS);
+        for (i = 0; rv == APR_SUCCESS && i < rows->nelts; i++) {
+            pt_row_t *r = APR_ARRAY_IDX(rows, i, pt_row_t *);
+            const char *kind = pt_row_get(r, "kind");
+
+            if (!strcmp(kind, "total")) {
+                *total = pt_row_int(r, "n");
+            }
+            else {
+                json_object_set_new(!strcmp(kind, "type") ? bt : bs,
+                                    pt_row_get(r, "key"),
+                                    json_integer(pt_row_int(r, "n")));
+            }
+        }
+    }
+    else {
+        const char **a = filter_args(p, f, &n, NULL, 0);
+
+        rv = pt_db_select(db, apr_pstrcat(p, "ioc_groups", f->suffix, NULL),
+                          &rows, a, n);
+        for (i = 0; rv == APR_SUCCESS && i < rows->nelts; i++) {
+            pt_row_t *r = APR_ARRAY_IDX(rows, i, pt_row_t *);
+            apr_int64_t k = pt_row_int(r, "n");
+            json_t *o;
+
+            o = json_object_get(bt, pt_row_get(r, "type"));
+            json_object_set_new(bt, pt_row_get(r, "type"), json_integer(
+                                (o ? json_integer_value(o) : 0) + k));
+            o = json_object_get(bs, pt_row_get(r, "source"));
+            json_object_set_new(bs, pt_row_get(r, "source"), json_integer(
+                                (o ? json_integer_value(o) : 0) + k));
+            *total += k;
+        }
+    }
+    *out = json_pack("{s:o, s:o}", "by_type", bt, "by_source", bs);
+    return rv;
+}
+
+/* Rows for a table and an SVG bar chart: [{name, n, width, y}], largest
+ * first. */
+static json_t *chart(const json_t *counts)
+{
+    json_t *rows = json_array();
+    const char *key;
+    json_t *v;
+    json_int_t max = 1;
+    size_t i, j;
+
+    json_object_foreach((json_t *)counts, key, v) {
+        json_int_t n = json_integer_value(v);
+
+        if (n > max) {
+            max = n;
+        }
+        for (i = 0; i < json_array_size(rows); i++) {
+            if (json_integer_value(json_object_get(json_array_get(rows, i),
+                                                   "n")) < n) {
+                break;
+            }
+        }
+        json_array_insert_new(rows, i, json_pack("{s:s, s:I}", "name", key,
+                                                 "n", n));
+    }
+    for (j = 0; j < json_array_size(rows); j++) {
+        json_t *r = json_array_get(rows, j);
+        json_int_t n = json_integer_value(json_object_get(r, "n"));
+
+        json_object_set_new(r, "width", json_integer(
+                            n * IOC_CHART_WIDTH / max + (n > 0)));
+        json_object_set_new(r, "y", json_integer((json_int_t)j * 22));
+    }
+    return rows;
+}
+
+static json_t *feeds_json(portal_req_t *req, pt_db_t *db)
+{
+    apr_pool_t *p = req->r->pool;
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    apr_array_header_t *rows;
+    json_t *list = json_array();
+    int i;
+
+    if (pt_db_select(db, "ioc_feeds_all", &rows, PT_NOARGS) != APR_SUCCESS) {
+        return list;
+    }
+    for (i = 0; i < rows->nelts; i++) {
+        pt_row_t *r = APR_ARRAY_IDX(rows, i, pt_row_t *);
+        apr_int64_t ok = pt_row_int(r, "last_success_at");
+        json_t *f = json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}",
+            "name", pt_row_get(r, "name"),
+            "format", pt_row_get(r, "format"),
+            "last_success", ok ? json_string(portal_fmt_time(p, ok))
+                               : json_null(),
+            "age", ok ? json_string(now - ok < 120
+                                    ? apr_psprintf(p, "%" APR_INT64_T_FMT
+                                                   " s ago", now - ok)
+                                    : now - ok < 7200
+                                    ? apr_psprintf(p, "%" APR_INT64_T_FMT
+                                                   " min ago",
+                                                   (now - ok) / 60)
+                                    : apr_psprintf(p, "%" APR_INT64_T_FMT
+                                                   " h ago",
+                                                   (now - ok) / 3600))
+                      : json_null(),
+            "error", str_or_null(pt_row_get(r, "last_error")),
+            "healthy", ok > 0 && !pt_row_get(r, "last_error"));
+
+        json_object_set_new(f, "rows", json_integer(pt_row_int(r,
+                                                               "rows_seen")));
+        json_array_append_new(list, f);
+    }
+    return list;
+}
+
+/* A link to the list with the current filter and the given extras. */
+static const char *list_url(portal_req_t *req, const ioc_filter_t *f,
+                            const char *extra)
+{
+    apr_pool_t *p = req->r->pool;
+    const char *u = apr_pstrcat(p, req->mount, "/iocs?", NULL);
+
+#define ADD(k, v) if (v) { u = apr_pstrcat(p, u, k "=", \
+                                           pt_url_encode(p, v), "&", NULL); }
+    ADD("q", f->q);
+    ADD("type", f->type);
+    ADD("source", f->source);
+    ADD("from", f->from_text);
+    ADD("to", f->to_text);
+#undef ADD
+    return apr_pstrcat(p, u, extra ? extra : "", NULL);
+}
+
+int portal_iocs_get(portal_req_t *req)
+{
+    request_rec *r = req->r;
+    apr_pool_t *p = r->pool;
+    pt_db_t *db = portal_db_get(req);
+    ioc_filter_t f;
+    const char *bad, **a, *after = param(req, "after");
+    const char *extra[5];
+    apr_int64_t per, page, total, c_first = 0, c_id = 0;
+    apr_array_header_t *rows;
+    json_t *items, *cnt, *out, *d;
+    int n, i, more;
+
+    if (!db) {
+        return portal_error(req, HTTP_SERVICE_UNAVAILABLE, "The portal's "
+                            "database is not available right now.");
+    }
+    bad = read_filter(req, db, &f);
+    if (bad) {
+        return portal_error(req, HTTP_BAD_REQUEST, bad);
+    }
+    per = IOC_PER_PAGE;
+    if (param(req, "per_page")) {
+        per = apr_strtoi64(param(req, "per_page"), NULL, 10);
+        if (per < 1 || per > IOC_PER_PAGE_MAX) {
+            return portal_error(req, HTTP_BAD_REQUEST, apr_psprintf(p,
+                                "per_page is 1 to %d.", IOC_PER_PAGE_MAX));
+        }
+    }
+    page = param(req, "page") ? apr_strtoi64(param(req, "page"), NULL, 10)
+                              : 1;
+    if (page < 1 || page > 100000) {
+        return portal_error(req, HTTP_BAD_REQUEST, "page is a number from "
+                            "1.");
+    }
+    /* a keyset cursor "first_seen.id" for deep pages */
+    extra[0] = extra[1] = IOC_TIME_MAX;
+    extra[2] = IOC_TIME_MAX;
+    extra[4] = i64(p, (page - 1) * per);
+    if (after) {
+        char *end;
+
+        c_first = apr_strtoi64(after, &end, 10);
+        if (*end != '.' || c_first < 0) {
+            return portal_error(req, HTTP_BAD_REQUEST, "The page cursor "
+                                "is not valid.");
+        }
+        c_id = apr_strtoi64(end + 1, &end, 10);
+        if (*end || c_id < 0) {
+            return portal_error(req, HTTP_BAD_REQUEST, "The page cursor "
+                                "is not valid.");
+        }
+        extra[0] = extra[1] = i64(p, c_first);
+        extra[2] = i64(p, c_id);
+        extra[4] = "0";
+    }
+    extra[3] = i64(p, per + 1);
+    a = filter_args(p, &f, &n, extra, 5);
+    if (pt_db_select(db, apr_pstrcat(p, "ioc_list", f.suffix, NULL), &rows,
+                     a, n) != APR_SUCCESS) {
+        return portal_db_fail(req, "ioc_list");
+    }
+    if (counts(req, db, &f, &cnt, &total) != APR_SUCCESS) {
+        json_decref(cnt);
+        return portal_db_fail(req, "ioc counts");
+    }
+    more = rows->nelts > per;
+    items = json_array();
+    for (i = 0; i < rows->nelts && i < per; i++) {
+        json_array_append_new(items, item_json(p, APR_ARRAY_IDX(rows, i,
+                                                                pt_row_t *)));
+    }
+    out = json_pack("{s:I, s:I, s:I, s:o, s:o}", "total", (json_int_t)total,
+                    "page", (json_int_t)page, "per_page", (json_int_t)per,
+                    "items", items, "counts", cnt);
+    if (more) {
+        pt_row_t *last = APR_ARRAY_IDX(rows, per - 1, pt_row_t *);
+
+        json_object_set_new(out, "next", json_string(apr_psprintf(
+            p, "%s.%s", pt_row_get(last, "first_seen"),
+            pt_row_get(last, "id"))));
+    }
+    if (req->want_json) {
+        return portal_json(req, HTTP_OK, out);
+    }
+    d = portal_page_data(req, "Threat intelligence");
+    json_object_update(d, out);
+    json_decref(out);
+    json_object_set_new(d, "q", str_or_null(f.q));
+    json_object_set_new(d, "type", str_or_null(f.type));
+    json_object_set_new(d, "source", str_or_null(f.source));
+    json_object_set_new(d, "from", str_or_null(f.from_text));
+    json_object_set_new(d, "to", str_or_null(f.to_text));
+    json_object_set_new(d, "filtered", json_boolean(f.any));
+    json_object_set_new(d, "type_chart", chart(json_object_get(
+        json_object_get(d, "counts"), "by_type")));
+    json_object_set_new(d, "source_chart", chart(json_object_get(
+        json_object_get(d, "counts"), "by_source")));
+    json_object_set_new(d, "feeds", feeds_json(req, db));
+    json_object_set_new(d, "has_items", json_boolean(i > 0));
+    if (more && !after) {
+        json_object_set_new(d, "next_url", json_string(list_url(req, &f,
+            apr_psprintf(p, "page=%" APR_INT64_T_FMT, page + 1))));
+    }
+    else if (more) {
+        pt_row_t *last = APR_ARRAY_IDX(rows, per - 1, pt_row_t *);
+
+        json_object_set_new(d, "next_url", json_string(list_url(req, &f,
+            apr_pstrcat(p, "after=", pt_row_get(last, "first_seen"), ".",
+                        pt_row_get(last, "id"), NULL))));
+    }
+    if (more && !after && page >= 50) {
+        /* deep pages: the keyset cursor, not an ever larger OFFSET */
+        pt_row_t *last = APR_ARRAY_IDX(rows, per - 1, pt_row_t *);
+
+        json_object_set_new(d, "next_url", json_string(list_url(req, &f,
+            apr_pstrcat(p, "after=", pt_row_get(last, "first_seen"), ".",
+                        pt_row_get(last, "id"), NULL))));
+    }
+    if (page > 1 && !after) {
+        json_object_set_new(d, "prev_url", json_string(list_url(req, &f,
+            apr_psprintf(p, "page=%" APR_INT64_T_FMT, page - 1))));
+    }
+    if (after) {
+        json_object_set_new(d, "first_url", json_string(list_url(req, &f,
+                                                                 NULL)));
+    }
+    json_object_set_new(d, "export_csv", json_string(apr_pstrcat(p,
+        req->mount, "/iocs/export?format=csv&",
+        list_url(req, &f, NULL) + strlen(req->mount) + 6, NULL)));
+    json_object_set_new(d, "export_json", json_string(apr_pstrcat(p,
+        req->mount, "/iocs/export?format=json&",
+        list_url(req, &f, NULL) + strlen(req->mount) + 6, NULL)));
+    json_object_set_new(d, "export_stix", json_string(apr_pstrcat(p,
+        req->mount, "/iocs/export?format=stix&",
+        list_url(req, &f, NULL) + strlen(req->mount) + 6, NULL)));
+    return portal_render(req, HTTP_OK, "iocs", d);
+}
+
+/* ------------------------------------------------------------ export */
+
+typedef struct out_t {
+    request_rec *r;
+    apr_bucket_brigade *bb;
+} out_t;
+
+static apr_status_t out_sink(void *baton, const char *data, apr_size_t len)
+{
+    out_t *o = baton;
+
+    if (o->r->connection->aborted) {
+        return APR_ECONNABORTED;
+    }
+    return apr_brigade_write(o->bb, ap_filter_flush, o->r->output_filters,
+                             data, len);
+}
+
+static void row_ioc(const pt_row_t *r, pt_ioc_t *ioc)
+{
+    memset(ioc, 0, sizeof(*ioc));
+    ioc->type = pt_row_get(r, "type");
+    ioc->value = pt_row_get(r, "value");
+    ioc->source = pt_row_get(r, "source");
+    ioc->threat = pt_row_get(r, "threat");
+    ioc->malware = pt_row_get(r, "malware");
+    ioc->tags = pt_row_get(r, "tags");
+    ioc->confidence = pt_row_get(r, "confidence")
+                      ? (int)pt_row_int(r, "confidence") : -1;
+    ioc->first_seen = pt_row_int(r, "first_seen");
+    ioc->last_seen = pt_row_int(r, "last_seen");
+    ioc->reference = pt_row_get(r, "reference");
+}
+
+int portal_iocs_export_get(portal_req_t *req)
+{
+    request_rec *r = req->r;
+    pt_db_t *db = portal_db_get(req);
+    const char *format = param(req, "format"), *bad, *label;
+    const char *cur_first = IOC_TIME_MAX, *cur_id = IOC_TIME_MAX;
+    ioc_filter_t f;
+    pt_export_t *ex;
+    pt_err_t err = { 0 };
+    out_t o;
+    apr_pool_t *chunk;
+    int done = 0;
+
+    if (!db) {
+        return portal_error(req, HTTP_SERVICE_UNAVAILABLE, "The portal's "
+                            "database is not available right now.");
+    }
+    if (!format || (strcmp(format, "csv") && strcmp(format, "json")
+                    && strcmp(format, "stix"))) {
+        return portal_error(req, HTTP_BAD_REQUEST, "Choose format=csv, "
+                            "json or stix.");
+    }
+    bad = read_filter(req, db, &f);
+    if (bad) {
+        return portal_error(req, HTTP_BAD_REQUEST, bad);
+    }
+    ap_set_content_type(r, pt_export_content_type(format));
+    apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
+                   r->pool, "attachment; filename=\"iocs.",
+                   pt_export_extension(format), "\"", NULL));
+    if (r->header_only) {
+        return OK;
+    }
+    o.r = r;
+    o.bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    if (pt_export_begin(r->pool, format, apr_time_sec(apr_time_now()),
+                        out_sink, &o, &ex, &err) != APR_SUCCESS) {
+        return portal_error(req, HTTP_INTERNAL_SERVER_ERROR,
+                            "The export could not start.");
+    }
+    label = apr_pstrcat(r->pool, "ioc_list", f.suffix, NULL);
+    apr_pool_create(&chunk, r->pool);
+    /* keyset chunks: memory stays flat whatever the number of rows */
+    while (!done) {
+        const char *extra[5];
+        const char **a;
+        apr_array_header_t *rows;
+        int n, i;
+
+        extra[0] = extra[1] = cur_first;
+        extra[2] = cur_id;
+        extra[3] = i64(chunk, IOC_EXPORT_CHUNK);
+        extra[4] = "0";
+        a = filter_args(chunk, &f, &n, extra, 5);
+        db->pool = chunk;
+        if (pt_db_select(db, label, &rows, a, n) != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0720)
+                          "export: %s", db->errmsg ? db->errmsg : "failed");
+            db->pool = r->pool;
+            r->connection->keepalive = AP_CONN_CLOSE;
+            return OK;
+        }
+        for (i = 0; i < rows->nelts; i++) {
+            pt_ioc_t ioc;
+
+            row_ioc(APR_ARRAY_IDX(rows, i, pt_row_t *), &ioc);
+            if (pt_export_row(ex, &ioc) != APR_SUCCESS) {
+                db->pool = r->pool;
+                r->connection->keepalive = AP_CONN_CLOSE;
+                return OK;
+            }
+        }
+        done = rows->nelts < IOC_EXPORT_CHUNK;
+        if (!done) {
+            pt_row_t *last = APR_ARRAY_IDX(rows, rows->nelts - 1, pt_row_t *);
+
+            cur_first = apr_pstrdup(r->pool, pt_row_get(last, "first_seen"));
+            cur_id = apr_pstrdup(r->pool, pt_row_get(last, "id"));
+        }
+        apr_pool_clear(chunk);
+    }
+    db->pool = r->pool;
+    if (pt_export_end(ex) != APR_SUCCESS) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return OK;
+    }
+    APR_BRIGADE_INSERT_TAIL(o.bb, apr_bucket_eos_create(
+                            o.bb->bucket_alloc));
+    ap_pass_brigade(r->output_filters, o.bb);
+    return OK;
+}
+
+/* ------------------------------------------------------------ dashboard */
+
+json_t *portal_ioc_panel(portal_req_t *req)
+{
+    apr_pool_t *p = req->r->pool;
+    pt_db_t *db = portal_db_get(req);
+    ioc_filter_t f;
+    const char *extra[5];
+    const char **a;
+    apr_array_header_t *rows;
+    json_t *cnt = NULL, *items, *panel;
+    apr_int64_t total = 0;
+    int n, i;
+
+    if (!db) {
+        return json_null();
+    }
+    memset(&f, 0, sizeof(f));
+    f.suffix = "";
+    f.to = APR_INT64_C(4611686018427387903);
+    extra[0] = extra[1] = extra[2] = IOC_TIME_MAX;
+    extra[3] = i64(p, IOC_PER_PAGE);
+    extra[4] = "0";
+    a = filter_args(p, &f, &n, extra, 5);
+    items = json_array();
+    if (pt_db_select(db, "ioc_list", &rows, a, n) == APR_SUCCESS) {
+        for (i = 0; i < rows->nelts; i++) {
+            json_array_append_new(items, item_json(p, APR_ARRAY_IDX(
+                                                       rows, i, pt_row_t *)));
+        }
+    }
+    if (counts(req, db, &f, &cnt, &total) != APR_SUCCESS) {
+        json_decref(cnt);
+        json_decref(items);
+        return json_null();
+    }
+    panel = json_pack("{s:I, s:o, s:o, s:o, s:b}", "total",
+                      (json_int_t)total, "items", items,
+                      "type_chart", chart(json_object_get(cnt, "by_type")),
+                      "source_chart", chart(json_object_get(cnt,
+                                                            "by_source")),
+                      "has_items", json_array_size(items) > 0);
+    json_object_set_new(panel, "feeds", feeds_json(req, db));
+    json_decref(cnt);
+    return panel;
+}
+
+json_t *portal_geo_json(portal_req_t *req, const char *ip, apr_int64_t when)
+{
+    const portal_ioc_conf_t *ic = &req->conf->ioc;
+    apr_pool_t *p = req->r->pool;
+    pt_geo_t geo;
+    pt_err_t err = { 0 };
+    int found = 0;
+    json_t *g;
+
+    memset(&geo, 0, sizeof(geo));
+    if (ic->geoip && ip
+        && pt_geoip_lookup(ic->geoip, p, ip, &geo, &found, &err)
+           != APR_SUCCESS) {
+        found = 0;
+    }
+    g = json_pack("{s:b, s:s}", "found", found,
+                  "local_time", pt_tz_format(ic->tz, p,
+                                             found ? geo.time_zone : NULL,
+                                             when));
+    if (found) {
+        json_object_set_new(g, "country", str_or_null(geo.country));
+        json_object_set_new(g, "country_code", str_or_null(
+                            geo.country_code));
+        json_object_set_new(g, "region", str_or_null(geo.region));
+        json_object_set_new(g, "city", str_or_null(geo.city));
+        json_object_set_new(g, "time_zone", str_or_null(geo.time_zone));
+    }
+    json_object_set_new(g, "enabled", json_boolean(ic->geoip != NULL));
+    return g;
+}
