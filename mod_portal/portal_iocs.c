@@ -355,6 +355,36 @@ static json_t *feeds_json(portal_req_t *req, pt_db_t *db)
     return list;
 }
 
+/* The choices of a filter: every type or source known (from the cached
+ * counts), the current one selected. */
+static json_t *options(pt_db_t *db, apr_pool_t *p, const char *kind,
+                       const char *current)
+{
+    apr_array_header_t *rows;
+    json_t *list = json_array();
+    int i, seen = 0;
+
+    if (pt_db_select(db, "ioc_counts_all", &rows, PT_NOARGS) == APR_SUCCESS) {
+        for (i = 0; i < rows->nelts; i++) {
+            pt_row_t *r = APR_ARRAY_IDX(rows, i, pt_row_t *);
+            const char *key = pt_row_get(r, "key");
+            int sel = current && !strcmp(current, key);
+
+            if (strcmp(pt_row_get(r, "kind"), kind)) {
+                continue;
+            }
+            seen |= sel;
+            json_array_append_new(list, json_pack("{s:s, s:b}", "name", key,
+                                                  "selected", sel));
+        }
+    }
+    if (current && !seen) {     /* a value no row has (yet) */
+        json_array_append_new(list, json_pack("{s:s, s:b}", "name", current,
+                                              "selected", 1));
+    }
+    return list;
+}
+
 /* A link to the list with the current filter and the given extras. */
 static const char *list_url(portal_req_t *req, const ioc_filter_t *f,
                             const char *extra)
@@ -471,6 +501,9 @@ int portal_iocs_get(portal_req_t *req)
         json_object_get(d, "counts"), "by_type")));
     json_object_set_new(d, "source_chart", chart(json_object_get(
         json_object_get(d, "counts"), "by_source")));
+    json_object_set_new(d, "type_options", options(db, p, "type", f.type));
+    json_object_set_new(d, "source_options", options(db, p, "source",
+                                                     f.source));
     json_object_set_new(d, "feeds", feeds_json(req, db));
     json_object_set_new(d, "has_items", json_boolean(i > 0));
     if (more && !after) {
