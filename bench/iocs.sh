@@ -13,7 +13,7 @@
 # bench/results/iocs-latest.txt).  Takes a few minutes, most of it loading.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-n=${BENCH_IOCS:-1000000}
+count=${BENCH_IOCS:-1000000}
 duration=${BENCH_DURATION:-10s}
 threads=${BENCH_THREADS:-2}
 conns=${BENCH_CONNECTIONS:-16}
@@ -47,9 +47,9 @@ die() {
 chmod 750 "$data"
 chown www-data:www-data "$data" 2>/dev/null || :
 
-echo "iocs.sh: generating $n indicators"
+echo "iocs.sh: generating $count indicators"
 chmod 755 "$work"
-python3 - "$n" > "$work/feed.csv" <<'PY'
+python3 - "$count" > "$work/feed.csv" <<'PY'
 import sys, random
 n = int(sys.argv[1])
 random.seed(7)
@@ -132,7 +132,7 @@ portal_stop
 commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
 {
     echo "mod_portal threat-intelligence benchmark  $(date -u '+%Y-%m-%d %H:%M:%S UTC')  commit $commit"
-    echo "$n indicators in SQLite (loaded in ${load_s}s by portalctl ioc-refresh --file);"
+    echo "$count indicators in SQLite (loaded in ${load_s}s by portalctl ioc-refresh --file);"
     echo "wrk -t$threads -c$conns -d$duration; $(nproc) CPUs shared with wrk"
     echo
     awk '

@@ -227,11 +227,24 @@ static json_t *item_json(apr_pool_t *p, const pt_row_t *row)
                      "reference", str_or_null(pt_row_get(row, "reference")));
 }
 
+#define IOC_COUNT_CAP 10000       /* the grouped queries stop at this + 1 */
+
+static void add_count(json_t *o, const char *key, apr_int64_t k)
+{
+    json_t *v = json_object_get(o, key);
+
+    json_object_set_new(o, key, json_integer((v ? json_integer_value(v) : 0)
+                                             + k));
+}
+
 /* Counts for the filter: {"by_type": {...}, "by_source": {...}} and the
- * total; from the cache when there is no filter. */
+ * total.  Without a keyword or dates they come from ioc_counts (each pull
+ * recomputes it: by type, by source, and by the pair for the type and
+ * source filters); otherwise from a grouped query that stops after
+ * IOC_COUNT_CAP rows, and *capped says so. */
 static apr_status_t counts(portal_req_t *req, pt_db_t *db,
                            const ioc_filter_t *f, json_t **out,
-                           apr_int64_t *total)
+                           apr_int64_t *total, int *capped)
 {
     apr_pool_t *p = req->r->pool;
     json_t *bt = json_object(), *bs = json_object();
@@ -240,20 +253,37 @@ static apr_status_t counts(portal_req_t *req, pt_db_t *db,
     int i, n;
 
     *total = 0;
-    if (!f->any) {
+    *capped = 0;
+    if (!f->q && !f->from_text && !f->to_text) {
         rv = pt_db_select(db, "ioc_counts_all", &rows, PT_NOARGS);
         for (i = 0; rv == APR_SUCCESS && i < rows->nelts; i++) {
             pt_row_t *r = APR_ARRAY_IDX(rows, i, pt_row_t *);
             const char *kind = pt_row_get(r, "kind");
+            const char *key = pt_row_get(r, "key"), *bar;
+            apr_int64_t k = pt_row_int(r, "n");
+            char *type;
 
-            if (!strcmp(kind, "total")) {
-                *total = pt_row_int(r, "n");
+            if (!f->type && !f->source) {
+                if (!strcmp(kind, "total")) {
+                    *total = k;
+                }
+                else if (!strcmp(kind, "type") || !strcmp(kind, "source")) {
+                    add_count(!strcmp(kind, "type") ? bt : bs, key, k);
+                }
+                continue;
             }
-            else {
-                json_object_set_new(!strcmp(kind, "type") ? bt : bs,
-                                    pt_row_get(r, "key"),
-                                    json_integer(pt_row_int(r, "n")));
+            bar = strchr(key, '|');
+            if (strcmp(kind, "pair") || !bar) {
+                continue;
             }
+            type = apr_pstrmemdup(p, key, (apr_size_t)(bar - key));
+            if ((f->type && strcmp(f->type, type))
+                || (f->source && strcmp(f->source, bar + 1))) {
+                continue;
+            }
+            add_count(bt, type, k);
+            add_count(bs, bar + 1, k);
+            *total += k;
         }
     }
     else {
@@ -264,16 +294,12 @@ static apr_status_t counts(portal_req_t *req, pt_db_t *db,
         for (i = 0; rv == APR_SUCCESS && i < rows->nelts; i++) {
             pt_row_t *r = APR_ARRAY_IDX(rows, i, pt_row_t *);
             apr_int64_t k = pt_row_int(r, "n");
-            json_t *o;
 
-            o = json_object_get(bt, pt_row_get(r, "type"));
-            json_object_set_new(bt, pt_row_get(r, "type"), json_integer(
-                                (o ? json_integer_value(o) : 0) + k));
-            o = json_object_get(bs, pt_row_get(r, "source"));
-            json_object_set_new(bs, pt_row_get(r, "source"), json_integer(
-                                (o ? json_integer_value(o) : 0) + k));
+            add_count(bt, pt_row_get(r, "type"), k);
+            add_count(bs, pt_row_get(r, "source"), k);
             *total += k;
         }
+        *capped = *total > IOC_COUNT_CAP;
     }
     *out = json_pack("{s:o, s:o}", "by_type", bt, "by_source", bs);
     return rv;
@@ -414,7 +440,7 @@ int portal_iocs_get(portal_req_t *req)
     apr_int64_t per, page, total, c_first = 0, c_id = 0;
     apr_array_header_t *rows;
     json_t *items, *cnt, *out, *d;
-    int n, i, more;
+    int n, i, more, capped;
 
     if (!db) {
         return portal_error(req, HTTP_SERVICE_UNAVAILABLE, "The portal's "
@@ -465,7 +491,7 @@ int portal_iocs_get(portal_req_t *req)
                      a, n) != APR_SUCCESS) {
         return portal_db_fail(req, "ioc_list");
     }
-    if (counts(req, db, &f, &cnt, &total) != APR_SUCCESS) {
+    if (counts(req, db, &f, &cnt, &total, &capped) != APR_SUCCESS) {
         json_decref(cnt);
         return portal_db_fail(req, "ioc counts");
     }
@@ -475,7 +501,9 @@ int portal_iocs_get(portal_req_t *req)
         json_array_append_new(items, item_json(p, APR_ARRAY_IDX(rows, i,
                                                                 pt_row_t *)));
     }
-    out = json_pack("{s:I, s:I, s:I, s:o, s:o}", "total", (json_int_t)total,
+    out = json_pack("{s:I, s:b, s:I, s:I, s:o, s:o}",
+                    "total", (json_int_t)(capped ? IOC_COUNT_CAP : total),
+                    "total_capped", capped,
                     "page", (json_int_t)page, "per_page", (json_int_t)per,
                     "items", items, "counts", cnt);
     if (more) {
@@ -683,7 +711,7 @@ json_t *portal_ioc_panel(portal_req_t *req)
     apr_array_header_t *rows;
     json_t *cnt = NULL, *items, *panel;
     apr_int64_t total = 0;
-    int n, i;
+    int n, i, capped;
 
     if (!db) {
         return json_null();
@@ -702,7 +730,7 @@ json_t *portal_ioc_panel(portal_req_t *req)
                                                        rows, i, pt_row_t *)));
         }
     }
-    if (counts(req, db, &f, &cnt, &total) != APR_SUCCESS) {
+    if (counts(req, db, &f, &cnt, &total, &capped) != APR_SUCCESS) {
         json_decref(cnt);
         json_decref(items);
         return json_null();

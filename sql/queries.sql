@@ -348,7 +348,10 @@ ORDER BY created_at LIMIT 500
 -- filter: _t type, _s source, _q keyword (per dialect, in
 -- sql/<dialect>/queries.sql).  Arguments in order: [q] [type] [source]
 -- from to, the keyset cursor (first_seen, first_seen, id: rows after it),
--- limit, offset.  The grouped counts take the same filters.
+-- limit, offset.  The grouped counts take the same filters and stop at
+-- 10001 rows (the page says "more than 10000"); a keyword search looks at
+-- the 10000 newest matches, so a word found in half the table costs no
+-- more than a rare one.
 -- name: ioc_list
 SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
 WHERE first_seen >= %lld AND first_seen <= %lld
@@ -357,8 +360,10 @@ ORDER BY first_seen DESC, id DESC
 LIMIT %lld OFFSET %lld
 
 -- name: ioc_groups
-SELECT type, source, COUNT(*) AS n FROM iocs
-WHERE first_seen >= %lld AND first_seen <= %lld
+SELECT type, source, COUNT(*) AS n FROM (
+    SELECT type, source FROM iocs
+    WHERE first_seen >= %lld AND first_seen <= %lld
+    LIMIT 10001) AS m
 GROUP BY type, source
 
 -- name: ioc_list_s
@@ -370,9 +375,11 @@ ORDER BY first_seen DESC, id DESC
 LIMIT %lld OFFSET %lld
 
 -- name: ioc_groups_s
-SELECT type, source, COUNT(*) AS n FROM iocs
-WHERE source = %s
-  AND first_seen >= %lld AND first_seen <= %lld
+SELECT type, source, COUNT(*) AS n FROM (
+    SELECT type, source FROM iocs
+    WHERE source = %s
+      AND first_seen >= %lld AND first_seen <= %lld
+    LIMIT 10001) AS m
 GROUP BY type, source
 
 -- name: ioc_list_t
@@ -384,9 +391,11 @@ ORDER BY first_seen DESC, id DESC
 LIMIT %lld OFFSET %lld
 
 -- name: ioc_groups_t
-SELECT type, source, COUNT(*) AS n FROM iocs
-WHERE type = %s
-  AND first_seen >= %lld AND first_seen <= %lld
+SELECT type, source, COUNT(*) AS n FROM (
+    SELECT type, source FROM iocs
+    WHERE type = %s
+      AND first_seen >= %lld AND first_seen <= %lld
+    LIMIT 10001) AS m
 GROUP BY type, source
 
 -- name: ioc_list_t_s
@@ -399,10 +408,12 @@ ORDER BY first_seen DESC, id DESC
 LIMIT %lld OFFSET %lld
 
 -- name: ioc_groups_t_s
-SELECT type, source, COUNT(*) AS n FROM iocs
-WHERE type = %s
-  AND source = %s
-  AND first_seen >= %lld AND first_seen <= %lld
+SELECT type, source, COUNT(*) AS n FROM (
+    SELECT type, source FROM iocs
+    WHERE type = %s
+      AND source = %s
+      AND first_seen >= %lld AND first_seen <= %lld
+    LIMIT 10001) AS m
 GROUP BY type, source
 
 -- name: ioc_counts_all
@@ -438,6 +449,11 @@ SELECT 'type', type, COUNT(*) FROM iocs GROUP BY type
 -- name: ioc_counts_source
 INSERT INTO ioc_counts (kind, key, n)
 SELECT 'source', source, COUNT(*) FROM iocs GROUP BY source
+
+-- name: ioc_counts_pair
+-- type and source together: the counts of a type or source filter
+INSERT INTO ioc_counts (kind, key, n)
+SELECT 'pair', type || '|' || source, COUNT(*) FROM iocs GROUP BY type, source
 
 -- name: ioc_feed_register
 INSERT INTO ioc_feeds (name, format, url, key_file, interval_s, retention_s)

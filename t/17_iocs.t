@@ -243,4 +243,27 @@ like($dash, qr/id="ioc-total">10</, 'the dashboard shows the total');
 like($dash, qr/id="login-geo">[^<]*Loopback/, 'the sign-in place from the MaxMind database');
 like($dash, qr/id="login-local">\d{4}-\d\d-\d\d \d\d:\d\d/, 'and the time there');
 
+# --- many matches: a search counts the first 10000 and says so; a type
+# filter counts from the totals each pull keeps
+{
+    my $body = $urlhaus_head;
+    $body .= urlhaus_row(200000 + $_, "http://capword-$_.example-bad.test/x", '', 'bulk')
+        for 1 .. 10050;
+    my $dir = tempdir(CLEANUP => 1);
+    chmod 0755, $dir;
+    open(my $fh, '>:raw', "$dir/bulk.csv") or die; print $fh $body; close $fh;
+    chmod 0644, "$dir/bulk.csv";
+    ($rc, $out) = portalctl('ioc-refresh', '--file', "$dir/bulk.csv", '--format', 'urlhaus-csv');
+    like($out, qr/10050 indicators, 10050 new/, 'portalctl loads a file') or diag $out;
+    $j = $J->decode(get_page($ua, '/iocs?q=capword', Accept => 'application/json')->content);
+    ok($j->{total_capped}, 'a search with more than 10000 matches says so');
+    is($j->{total}, 10000, 'and counts the first 10000');
+    is(scalar @{ $j->{items} }, 10, 'still ten a page');
+    $j = $J->decode(get_page($ua, '/iocs?type=url', Accept => 'application/json')->content);
+    ok(!$j->{total_capped}, 'a type filter is counted exactly');
+    is($j->{total}, 10053, 'from the per-pull totals');
+    like(get_page($ua, '/iocs?q=capword')->decoded_content, qr/more than <strong id="ioc-total">10000/,
+         'the page says "more than"');
+}
+
 done_testing();

@@ -416,6 +416,9 @@ apr_status_t pt_ioc_pull(pt_db_t *db, apr_pool_t *p, const pt_feed_def_t *feed,
         rv = pt_db_run_named(db, "ioc_counts_source");
     }
     if (rv == APR_SUCCESS) {
+        rv = pt_db_run_named(db, "ioc_counts_pair");
+    }
+    if (rv == APR_SUCCESS) {
         res->ms = ms_since(t0);
         rv = pt_db_exec(db, "ioc_feed_success", NULL, PT_ARGS(
             i64(p, now), i64(p, now),

@@ -21,9 +21,11 @@ ORDER BY first_seen DESC, id DESC
 LIMIT %lld OFFSET %lld
 
 -- name: ioc_groups_q
-SELECT type, source, COUNT(*) AS n FROM iocs
-WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
-  AND first_seen >= %lld AND first_seen <= %lld
+SELECT type, source, COUNT(*) AS n FROM (
+    SELECT type, source FROM iocs
+    WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
+      AND first_seen >= %lld AND first_seen <= %lld
+    LIMIT 10001) AS m
 GROUP BY type, source
 
 -- name: ioc_list_q_s
@@ -36,10 +38,12 @@ ORDER BY first_seen DESC, id DESC
 LIMIT %lld OFFSET %lld
 
 -- name: ioc_groups_q_s
-SELECT type, source, COUNT(*) AS n FROM iocs
-WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
-  AND source = %s
-  AND first_seen >= %lld AND first_seen <= %lld
+SELECT type, source, COUNT(*) AS n FROM (
+    SELECT type, source FROM iocs
+    WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
+      AND source = %s
+      AND first_seen >= %lld AND first_seen <= %lld
+    LIMIT 10001) AS m
 GROUP BY type, source
 
 -- name: ioc_list_q_t
@@ -52,10 +56,12 @@ ORDER BY first_seen DESC, id DESC
 LIMIT %lld OFFSET %lld
 
 -- name: ioc_groups_q_t
-SELECT type, source, COUNT(*) AS n FROM iocs
-WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
-  AND type = %s
-  AND first_seen >= %lld AND first_seen <= %lld
+SELECT type, source, COUNT(*) AS n FROM (
+    SELECT type, source FROM iocs
+    WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
+      AND type = %s
+      AND first_seen >= %lld AND first_seen <= %lld
+    LIMIT 10001) AS m
 GROUP BY type, source
 
 -- name: ioc_list_q_t_s
@@ -69,9 +75,11 @@ ORDER BY first_seen DESC, id DESC
 LIMIT %lld OFFSET %lld
 
 -- name: ioc_groups_q_t_s
-SELECT type, source, COUNT(*) AS n FROM iocs
-WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
-  AND type = %s
-  AND source = %s
-  AND first_seen >= %lld AND first_seen <= %lld
+SELECT type, source, COUNT(*) AS n FROM (
+    SELECT type, source FROM iocs
+    WHERE lower(value || ' ' || type || ' ' || source || ' ' || coalesce(threat, '') || ' ' || coalesce(malware, '') || ' ' || tags) LIKE %s
+      AND type = %s
+      AND source = %s
+      AND first_seen >= %lld AND first_seen <= %lld
+    LIMIT 10001) AS m
 GROUP BY type, source

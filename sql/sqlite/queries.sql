@@ -30,21 +30,26 @@ PRAGMA journal_mode
 -- Keyword variants: an FTS5 trigram MATCH (the argument is a quoted phrase).
 -- name: ioc_list_q
 SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
-WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
+WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s
+              ORDER BY rowid DESC LIMIT 10001)
   AND first_seen >= %lld AND first_seen <= %lld
   AND (first_seen < %lld OR (first_seen = %lld AND id < %lld))
 ORDER BY first_seen DESC, id DESC
 LIMIT %lld OFFSET %lld
 
 -- name: ioc_groups_q
-SELECT type, source, COUNT(*) AS n FROM iocs
-WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
-  AND first_seen >= %lld AND first_seen <= %lld
+SELECT type, source, COUNT(*) AS n FROM (
+    SELECT type, source FROM iocs
+    WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s
+              ORDER BY rowid DESC LIMIT 10001)
+      AND first_seen >= %lld AND first_seen <= %lld
+    LIMIT 10001) AS m
 GROUP BY type, source
 
 -- name: ioc_list_q_s
 SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
-WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
+WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s
+              ORDER BY rowid DESC LIMIT 10001)
   AND source = %s
   AND first_seen >= %lld AND first_seen <= %lld
   AND (first_seen < %lld OR (first_seen = %lld AND id < %lld))
@@ -52,15 +57,19 @@ ORDER BY first_seen DESC, id DESC
 LIMIT %lld OFFSET %lld
 
 -- name: ioc_groups_q_s
-SELECT type, source, COUNT(*) AS n FROM iocs
-WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
-  AND source = %s
-  AND first_seen >= %lld AND first_seen <= %lld
+SELECT type, source, COUNT(*) AS n FROM (
+    SELECT type, source FROM iocs
+    WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s
+              ORDER BY rowid DESC LIMIT 10001)
+      AND source = %s
+      AND first_seen >= %lld AND first_seen <= %lld
+    LIMIT 10001) AS m
 GROUP BY type, source
 
 -- name: ioc_list_q_t
 SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
-WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
+WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s
+              ORDER BY rowid DESC LIMIT 10001)
   AND type = %s
   AND first_seen >= %lld AND first_seen <= %lld
   AND (first_seen < %lld OR (first_seen = %lld AND id < %lld))
@@ -68,15 +77,19 @@ ORDER BY first_seen DESC, id DESC
 LIMIT %lld OFFSET %lld
 
 -- name: ioc_groups_q_t
-SELECT type, source, COUNT(*) AS n FROM iocs
-WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
-  AND type = %s
-  AND first_seen >= %lld AND first_seen <= %lld
+SELECT type, source, COUNT(*) AS n FROM (
+    SELECT type, source FROM iocs
+    WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s
+              ORDER BY rowid DESC LIMIT 10001)
+      AND type = %s
+      AND first_seen >= %lld AND first_seen <= %lld
+    LIMIT 10001) AS m
 GROUP BY type, source
 
 -- name: ioc_list_q_t_s
 SELECT id, type, value, source, threat, malware, tags, confidence, first_seen, last_seen, reference FROM iocs
-WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
+WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s
+              ORDER BY rowid DESC LIMIT 10001)
   AND type = %s
   AND source = %s
   AND first_seen >= %lld AND first_seen <= %lld
@@ -85,9 +98,12 @@ ORDER BY first_seen DESC, id DESC
 LIMIT %lld OFFSET %lld
 
 -- name: ioc_groups_q_t_s
-SELECT type, source, COUNT(*) AS n FROM iocs
-WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s)
-  AND type = %s
-  AND source = %s
-  AND first_seen >= %lld AND first_seen <= %lld
+SELECT type, source, COUNT(*) AS n FROM (
+    SELECT type, source FROM iocs
+    WHERE id IN (SELECT rowid FROM iocs_fts WHERE iocs_fts MATCH %s
+              ORDER BY rowid DESC LIMIT 10001)
+      AND type = %s
+      AND source = %s
+      AND first_seen >= %lld AND first_seen <= %lld
+    LIMIT 10001) AS m
 GROUP BY type, source
