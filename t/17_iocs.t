@@ -21,12 +21,15 @@ my @db = ($ENV{PORTAL_DB} // 'sqlite') eq 'pgsql'
 
 sub write_feed {
     my ($name, $body) = @_;
-    open(my $fh, '>:raw', "$feeds/$name") or die "$feeds/$name: $!";
+    # written aside and renamed into place, so that the job never fetches
+    # a half-written file; each version gets its own mtime in the past (a
+    # strong ETag that changes with every version)
+    open(my $fh, '>:raw', "$feeds/.$name") or die "$feeds/.$name: $!";
     print $fh $body;
     close $fh;
-    # a new mtime even within the same second: httpd's ETag changes
-    my $t = time + (++$main::bump);
-    utime($t, $t, "$feeds/$name");
+    my $t = time - 600 + (++$main::bump);
+    utime($t, $t, "$feeds/.$name");
+    rename("$feeds/.$name", "$feeds/$name") or die "rename $name: $!";
 }
 sub portalctl {
     my (@args) = @_;
@@ -109,6 +112,9 @@ for (1 .. 60) {
 }
 ok($pulled, 'the job pulled all five feeds')
     or diag explain dbh()->selectall_arrayref('SELECT name, last_error FROM ioc_feeds');
+# from here on the test drives the pulls with portalctl --force: hold the
+# server's job off every feed (as a lease of another node would)
+dbh()->do(q{UPDATE leases SET holder = 'test-hold', expires_at = ?}, undef, time + 3600);
 my $total = sub { (dbh()->selectrow_array('SELECT COUNT(*) FROM iocs'))[0] };
 # urlhaus 3 - 1 allowlisted, threatfox 3, bazaar 3 hashes, feodo 2 - 1,
 # greynoise 1
@@ -174,6 +180,22 @@ dbh()->do(q{UPDATE leases SET holder = 'node-b:1', expires_at = ? WHERE name = '
           undef, time + 600);
 ($rc, $out) = portalctl('ioc-refresh', '--feed', 'greynoise');
 like($out, qr/greynoise: skipped/, 'a held lease: the other puller skips');
+{
+    # and the server's own job (interval 10 s) leaves it alone too, while
+    # it pulls a feed whose lease is free
+    dbh()->do(q{UPDATE leases SET expires_at = 0 WHERE name = 'ioc:bazaar'});
+    my ($before) = dbh()->selectrow_array(
+        q{SELECT last_attempt_at FROM ioc_feeds WHERE name = 'greynoise'});
+    my ($other) = dbh()->selectrow_array(
+        q{SELECT last_attempt_at FROM ioc_feeds WHERE name = 'bazaar'});
+    sleep 13;
+    my ($after) = dbh()->selectrow_array(
+        q{SELECT last_attempt_at FROM ioc_feeds WHERE name = 'greynoise'});
+    my ($other2) = dbh()->selectrow_array(
+        q{SELECT last_attempt_at FROM ioc_feeds WHERE name = 'bazaar'});
+    is($after, $before, "the server does not pull a feed another node's lease holds");
+    ok($other2 > $other, 'while it goes on pulling the others');
+}
 
 # --- /iocs
 my $res = get_page($ua, '/iocs');
