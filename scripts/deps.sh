@@ -4,7 +4,7 @@
 # running; `deps.sh test` adds what the test suites need.
 set -eu
 RUN_PKGS="apache2 apache2-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql
-  libssl-dev libcurl4-openssl-dev libjansson-dev libargon2-dev libcrypt-dev libunistring-dev libmaxminddb-dev libcsv-dev tzdata
+  libssl-dev libcurl4-openssl-dev libjansson-dev libargon2-dev libcrypt-dev libunistring-dev libmaxminddb-dev libcsv-dev libjwt-dev tzdata
   autoconf automake libtool pkg-config make gcc sqlite3"
 TEST_PKGS="libapache2-mod-perl2 libdbd-sqlite3-perl libdbd-pg-perl
   libwww-perl postgresql chromium clang libclang-rt-14-dev wrk

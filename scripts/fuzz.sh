@@ -10,9 +10,9 @@ out="$top/build-fuzz"
 mkdir -p "$out"
 cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
   $(apr-1-config --cppflags --includes) $(apu-1-config --includes)
-  $(pkg-config --cflags openssl jansson libargon2 libcurl) -I$top/mod_portal/core"
+  $(pkg-config --cflags openssl jansson libargon2 libcurl libjwt) -I$top/mod_portal/core"
 libs="$(apr-1-config --link-ld) $(apu-1-config --link-ld)
-  $(pkg-config --libs openssl jansson libargon2 libcurl) -lcrypt -lunistring -lmaxminddb -lcsv"
+  $(pkg-config --libs openssl jansson libargon2 libcurl libjwt) -lcrypt -lunistring -lmaxminddb -lcsv"
 core=$(ls "$top"/mod_portal/core/*.c)
 rc=0
 for t in template form sql filecrypt multipart upload_meta feed; do
