@@ -319,6 +319,10 @@ extern const command_rec portal_cmds[];
  * success, else the message that stops start-up. */
 const char *portal_parse_int(cmd_parms *cmd, const char *arg, long min,
                              long max, int *out);
+/* "500M", "10k", "1G", "4096": bytes with an optional binary suffix, in
+ * [min, max]; NULL on success (portal_files_conf.c). */
+const char *portal_parse_size(cmd_parms *cmd, const char *arg,
+                              apr_off_t min, apr_off_t max, apr_off_t *out);
 
 /* ---- portal_router.c */
 int portal_handler(request_rec *r);
@@ -340,6 +344,8 @@ int portal_redirect(portal_req_t *req, const char *path);
 int portal_error(portal_req_t *req, int status, const char *message);
 /* Security headers every portal response carries. */
 void portal_security_headers(request_rec *r);
+/* v in decimal, for SQL arguments. */
+const char *portal_i64(apr_pool_t *p, apr_int64_t v);
 /* "2026-11-23 20:15:02 UTC" */
 const char *portal_fmt_time(apr_pool_t *p, apr_int64_t secs);
 

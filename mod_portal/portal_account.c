@@ -20,11 +20,6 @@
 
 APLOG_USE_MODULE(portal);
 
-static const char *i64(apr_pool_t *p, apr_int64_t v)
-{
-    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
-}
-
 static apr_int64_t now_sec(void)
 {
     return apr_time_sec(apr_time_now());
@@ -42,13 +37,13 @@ apr_status_t portal_token_issue(portal_req_t *req, pt_db_t *db,
 
     if (rv == APR_SUCCESS) {
         rv = pt_db_exec(db, "tokens_retire", NULL,
-                        PT_ARGS(i64(p, now), uid, purpose));
+                        PT_ARGS(portal_i64(p, now), uid, purpose));
     }
     if (rv == APR_SUCCESS) {
         rv = pt_db_exec(db, "token_insert", NULL,
                         PT_ARGS(pt_sha256_hex(p, *token, strlen(*token)),
-                                uid, purpose, i64(p, now),
-                                i64(p, now + lifetime), NULL));
+                                uid, purpose, portal_i64(p, now),
+                                portal_i64(p, now + lifetime), NULL));
     }
     return rv;
 }
@@ -175,11 +170,11 @@ int portal_verify_email_get(portal_req_t *req)
         return verify_page(req, HTTP_BAD_REQUEST, why, NULL);
     }
     if (pt_db_exec(db, "token_use", &used,
-                   PT_ARGS(i64(req->r->pool, now_sec()),
+                   PT_ARGS(portal_i64(req->r->pool, now_sec()),
                            pt_sha256_hex(req->r->pool, tok, strlen(tok))))
         != APR_SUCCESS
         || pt_db_exec(db, "user_verify_email", NULL,
-                      PT_ARGS(i64(req->r->pool, now_sec()),
+                      PT_ARGS(portal_i64(req->r->pool, now_sec()),
                               pt_row_get(row, "user_id"))) != APR_SUCCESS) {
         return portal_db_fail(req, "email verification");
     }
@@ -285,7 +280,7 @@ int portal_forgot_password_post(portal_req_t *req)
     if (!db || pt_db_exec(db, "reset_request_insert", NULL,
                           PT_ARGS(pt_ascii_lower(p, email), req->mount,
                                   req->r->useragent_ip,
-                                  i64(p, now_sec()))) != APR_SUCCESS) {
+                                  portal_i64(p, now_sec()))) != APR_SUCCESS) {
         return portal_db_fail(req, "a password reset request");
     }
     return forgot_page(req, HTTP_OK, NULL, apr_psprintf(p,
@@ -396,15 +391,16 @@ int portal_reset_password_post(portal_req_t *req)
     }
     db->errmsg = NULL;
     if (pt_db_exec(db, "token_use", &used,
-                   PT_ARGS(i64(p, now_sec()),
+                   PT_ARGS(portal_i64(p, now_sec()),
                            pt_sha256_hex(p, tok, strlen(tok))))
         != APR_SUCCESS || used != 1
         || pt_db_exec(db, "user_set_password", NULL,
-                      PT_ARGS(hash, i64(p, now_sec()), uid)) != APR_SUCCESS
+                      PT_ARGS(hash, portal_i64(p, now_sec()), uid))
+           != APR_SUCCESS
         || pt_db_exec(db, "sessions_delete_user", NULL, PT_ARGS(uid))
            != APR_SUCCESS
         || pt_db_exec(db, "user_verify_email", NULL,
-                      PT_ARGS(i64(p, now_sec()), uid)) != APR_SUCCESS
+                      PT_ARGS(portal_i64(p, now_sec()), uid)) != APR_SUCCESS
         || portal_queue_password_notice(req, db, pt_row_get(row, "email"),
                                         pt_row_get(row, "first_name"))
            != APR_SUCCESS) {
@@ -455,9 +451,12 @@ json_t *portal_sessions_json(portal_req_t *req)
     int i;
 
     if (!db || pt_db_select(db, "sessions_of_user", &rows,
-                            PT_ARGS(i64(p, req->user->id), i64(p, now),
-                                    i64(p, now - portal_conf_session_idle(
-                                        req->conf)))) != APR_SUCCESS) {
+                            PT_ARGS(portal_i64(p, req->user->id),
+                                    portal_i64(p, now),
+                                    portal_i64(p, now
+                                               - portal_conf_session_idle(
+                                                   req->conf))))
+               != APR_SUCCESS) {
         return list;
     }
     for (i = 0; i < rows->nelts; i++) {
@@ -495,7 +494,8 @@ static int sessions_post(portal_req_t *req, int others)
     }
     if (others) {
         if (pt_db_exec(db, "session_delete_others", &n,
-                       PT_ARGS(i64(p, req->user->id), req->session_hash))
+                       PT_ARGS(portal_i64(p, req->user->id),
+                               req->session_hash))
             != APR_SUCCESS) {
             return portal_db_fail(req, "signing out sessions");
         }
@@ -513,7 +513,7 @@ static int sessions_post(portal_req_t *req, int others)
         return portal_redirect(req, "/login?signed_out=1");
     }
     if (pt_db_exec(db, "session_delete_of_user", &n,
-                   PT_ARGS(id, i64(p, req->user->id))) != APR_SUCCESS) {
+                   PT_ARGS(id, portal_i64(p, req->user->id))) != APR_SUCCESS) {
         return portal_db_fail(req, "signing out a session");
     }
     if (n != 1) {

@@ -19,11 +19,6 @@
 
 APLOG_USE_MODULE(portal);
 
-static const char *i64(apr_pool_t *p, apr_int64_t v)
-{
-    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
-}
-
 /* A password field exactly as typed. */
 static const char *secret_field(portal_req_t *req, const char *name)
 {
@@ -162,7 +157,7 @@ int portal_login_post(portal_req_t *req)
         }
     }
     if (pt_db_exec(db, "user_record_login", NULL,
-                   PT_ARGS(i64(r->pool, apr_time_sec(apr_time_now())),
+                   PT_ARGS(portal_i64(r->pool, apr_time_sec(apr_time_now())),
                            r->useragent_ip, id_s)) != APR_SUCCESS
         || portal_session_create(req, uid) != APR_SUCCESS) {
         return portal_db_fail(req, "starting a session");
@@ -285,7 +280,7 @@ int portal_register_post(portal_req_t *req)
                             "Your password could not be stored safely. "
                             "Nothing was saved; please try again.");
     }
-    now = i64(r->pool, apr_time_sec(apr_time_now()));
+    now = portal_i64(r->pool, apr_time_sec(apr_time_now()));
     verify = req->verify_email;
     /* the account and its verification mail, or neither */
     if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS) {
@@ -427,7 +422,7 @@ int portal_change_password_post(portal_req_t *req)
     if (!db) {
         return portal_db_fail(req, "changing a password");
     }
-    uid = i64(r->pool, req->user->id);
+    uid = portal_i64(r->pool, req->user->id);
     if (pt_db_one(db, "user_by_id", &row, PT_ARGS(uid)) != APR_SUCCESS
         || !row) {
         return portal_db_fail(req, "changing a password");
@@ -475,11 +470,11 @@ static int apply_password(portal_req_t *req, pt_db_t *db, const char *uid,
         return portal_db_fail(req, "changing a password");
     }
     if ((code_id && (pt_db_exec(db, "token_use", &used,
-                                PT_ARGS(i64(r->pool, apr_time_sec(
+                                PT_ARGS(portal_i64(r->pool, apr_time_sec(
                                     apr_time_now())), code_id))
                      != APR_SUCCESS || used != 1))
         || pt_db_exec(db, "user_set_password", NULL,
-                      PT_ARGS(hash, i64(r->pool, apr_time_sec(
+                      PT_ARGS(hash, portal_i64(r->pool, apr_time_sec(
                           apr_time_now())), uid)) != APR_SUCCESS
         /* whoever else was signed in with the old password is signed out */
         || pt_db_exec(db, "session_delete_others", NULL,
@@ -533,12 +528,12 @@ static int send_change_code(portal_req_t *req, pt_db_t *db, const char *uid,
                                       "minutes", PORTAL_CODE_LIFETIME / 60));
     if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS
         || pt_db_exec(db, "tokens_retire", NULL,
-                      PT_ARGS(i64(p, now), uid, "change_password"))
+                      PT_ARGS(portal_i64(p, now), uid, "change_password"))
            != APR_SUCCESS
         || pt_db_exec(db, "token_insert", NULL,
                       PT_ARGS(code_hash(req, uid, code), uid,
-                              "change_password", i64(p, now),
-                              i64(p, now + PORTAL_CODE_LIFETIME), hash))
+                              "change_password", portal_i64(p, now),
+                              portal_i64(p, now + PORTAL_CODE_LIFETIME), hash))
            != APR_SUCCESS
         || portal_mail_queue(req->r->server, db, p, "change_code", d,
                              req->user->email, req->user->first_name)
@@ -568,7 +563,7 @@ int portal_change_password_confirm(portal_req_t *req)
     if (!db) {
         return portal_db_fail(req, "confirming a password change");
     }
-    uid = i64(p, req->user->id);
+    uid = portal_i64(p, req->user->id);
     if (pt_db_one(db, "code_pending", &row,
                   PT_ARGS(uid, "change_password")) != APR_SUCCESS) {
         return portal_db_fail(req, "confirming a password change");
@@ -582,7 +577,7 @@ int portal_change_password_confirm(portal_req_t *req)
     if (pt_row_int(row, "expires_at") <= apr_time_sec(apr_time_now())
         || attempts >= PORTAL_CODE_ATTEMPTS) {
         pt_db_exec(db, "tokens_retire", NULL,
-                   PT_ARGS(i64(p, apr_time_sec(apr_time_now())), uid,
+                   PT_ARGS(portal_i64(p, apr_time_sec(apr_time_now())), uid,
                            "change_password"));
         return password_page(req, HTTP_BAD_REQUEST, attempts
                              >= PORTAL_CODE_ATTEMPTS
@@ -597,8 +592,8 @@ int portal_change_password_confirm(portal_req_t *req)
         pt_db_exec(db, "code_attempt", NULL, PT_ARGS(stored));
         if (attempts + 1 >= PORTAL_CODE_ATTEMPTS) {
             pt_db_exec(db, "tokens_retire", NULL,
-                       PT_ARGS(i64(p, apr_time_sec(apr_time_now())), uid,
-                               "change_password"));
+                       PT_ARGS(portal_i64(p, apr_time_sec(apr_time_now())),
+                               uid, "change_password"));
             return password_page(req, HTTP_BAD_REQUEST, "Too many wrong "
                                  "codes. Your password was not changed; "
                                  "start again.");

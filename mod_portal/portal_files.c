@@ -14,11 +14,6 @@
 
 APLOG_USE_MODULE(portal);
 
-static const char *i64(apr_pool_t *p, apr_int64_t v)
-{
-    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
-}
-
 const char *portal_fmt_size(apr_pool_t *p, apr_off_t n)
 {
     static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
@@ -100,7 +95,7 @@ int portal_files_page(portal_req_t *req, int status, const char *error)
         return portal_error(req, HTTP_SERVICE_UNAVAILABLE, "The portal's "
                             "database is not available right now.");
     }
-    uid = i64(r->pool, req->user->id);
+    uid = portal_i64(r->pool, req->user->id);
     if (pt_db_one(db, "files_count_user", &count, PT_ARGS(uid))
         != APR_SUCCESS) {
         return portal_db_fail(req, "files_count_user");
@@ -109,8 +104,8 @@ int portal_files_page(portal_req_t *req, int status, const char *error)
     npages = total ? (total + per - 1) / per : 1;
     page = query_int(req, "page", 1, 1, npages);
     if (pt_db_select(db, "files_of_user", &rows,
-                     PT_ARGS(uid, i64(r->pool, per),
-                             i64(r->pool, (page - 1) * per)))
+                     PT_ARGS(uid, portal_i64(r->pool, per),
+                             portal_i64(r->pool, (page - 1) * per)))
         != APR_SUCCESS) {
         return portal_db_fail(req, "files_of_user");
     }
@@ -189,7 +184,7 @@ pt_row_t *portal_own_file(portal_req_t *req, int *rc)
         return NULL;
     }
     if (pt_db_one(db, "file_of_user", &row,
-                  PT_ARGS(req->arg, i64(req->r->pool, req->user->id)))
+                  PT_ARGS(req->arg, portal_i64(req->r->pool, req->user->id)))
         != APR_SUCCESS) {
         *rc = portal_db_fail(req, "file_of_user");
         return NULL;
@@ -305,7 +300,8 @@ int portal_file_rename_post(portal_req_t *req)
     name = pt_filename_clean(req->r->pool, raw, strlen(raw));
     db = portal_db_get(req);
     if (pt_db_exec(db, "file_rename", &n,
-                   PT_ARGS(name, req->arg, i64(req->r->pool, req->user->id)))
+                   PT_ARGS(name, req->arg,
+                           portal_i64(req->r->pool, req->user->id)))
         != APR_SUCCESS) {
         return portal_db_fail(req, "file_rename");
     }
@@ -330,7 +326,7 @@ int portal_file_delete_post(portal_req_t *req)
     db = portal_db_get(req);
     if (pt_db_exec(db, "file_delete", &n,
                    PT_ARGS(pt_row_get(row, "id"),
-                           i64(req->r->pool, req->user->id)))
+                           portal_i64(req->r->pool, req->user->id)))
         != APR_SUCCESS) {
         return portal_db_fail(req, "file_delete");
     }

@@ -116,8 +116,7 @@ static portal_files_conf_t *files_conf(cmd_parms *cmd)
     return &c->files;
 }
 
-/* "500M", "10k", "1G", "4096": bytes, with an optional binary suffix. */
-static const char *parse_size(cmd_parms *cmd, const char *arg,
+const char *portal_parse_size(cmd_parms *cmd, const char *arg,
                               apr_off_t min, apr_off_t max, apr_off_t *out)
 {
     char *end;
@@ -160,13 +159,14 @@ const char *portal_cmd_upload_size(cmd_parms *cmd, void *dc, const char *arg)
 
     switch ((long)cmd->info) {
     case 0:
-        return parse_size(cmd, arg, 1, big,
+        return portal_parse_size(cmd, arg, 1, big,
                           cmd->path ? &d->max_file : &f->max_file);
     case 1:
-        return parse_size(cmd, arg, 1024, big,
+        return portal_parse_size(cmd, arg, 1024, big,
                           cmd->path ? &d->max_request : &f->max_request);
     default:
-        return parse_size(cmd, arg, 0, 64 * 1024 * 1024, &f->attach_max);
+        return portal_parse_size(cmd, arg, 0, 64 * 1024 * 1024,
+                                 &f->attach_max);
     }
 }
 
@@ -258,7 +258,7 @@ const char *portal_cmd_storage(cmd_parms *cmd, void *dc, int argc,
         else if (!strncmp(a, "part-size=", 10)) {
             apr_off_t v;
 
-            err = parse_size(cmd, a + 10, 5 * 1024 * 1024,
+            err = portal_parse_size(cmd, a + 10, 5 * 1024 * 1024,
                              (apr_off_t)5 * 1024 * 1024 * 1024, &v);
             if (err) {
                 return err;

@@ -19,11 +19,6 @@ APLOG_USE_MODULE(portal);
 
 #define PENDING_MAX_AGE 3600    /* seconds before an upload is abandoned */
 
-static const char *i64(apr_pool_t *p, apr_int64_t v)
-{
-    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
-}
-
 static apr_status_t buf_sink(void *baton, const char *data, apr_size_t len)
 {
     return pt_buf_append(baton, data, len);
@@ -99,7 +94,7 @@ static apr_status_t notify_one(server_rec *s, const portal_srv_t *c,
     rv = pt_db_run_named(db, "tx_begin");
     if (rv == APR_SUCCESS) {
         rv = pt_db_exec(db, "file_notified", &n,
-                        PT_ARGS(i64(p, apr_time_sec(apr_time_now())),
+                        PT_ARGS(portal_i64(p, apr_time_sec(apr_time_now())),
                                 pt_row_get(row, "id")));
     }
     if (rv == APR_SUCCESS && n == 1) {
@@ -161,7 +156,7 @@ apr_status_t portal_store_cleanup_run(server_rec *s, pt_db_t *db,
     apr_status_t rv;
 
     rv = pt_db_select(db, "pending_stale", &rows,
-                      PT_ARGS(i64(db->pool, cutoff)));
+                      PT_ARGS(portal_i64(db->pool, cutoff)));
     if (rv != APR_SUCCESS) {
         return rv;
     }

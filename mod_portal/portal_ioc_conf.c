@@ -168,26 +168,8 @@ const char *portal_cmd_ioc_seconds(cmd_parms *cmd, void *dc, const char *arg)
 const char *portal_cmd_ioc_max_size(cmd_parms *cmd, void *dc,
                                     const char *arg)
 {
-    char *end;
-    apr_int64_t v = apr_strtoi64(arg, &end, 10), mul = 1;
-
-    if (!apr_isdigit(*arg)) {
-        return "PortalIocMaxSize: a size such as 100M";
-    }
-    if (*end == 'K' || *end == 'k') {
-        mul = 1024, end++;
-    }
-    else if (*end == 'M' || *end == 'm') {
-        mul = 1024 * 1024, end++;
-    }
-    else if (*end == 'G' || *end == 'g') {
-        mul = 1024 * 1024 * 1024, end++;
-    }
-    if (*end || v <= 0 || v > ((apr_int64_t)4 << 30) / mul) {
-        return "PortalIocMaxSize: a size from 1 byte to 4G (e.g. 100M)";
-    }
-    ioc_conf(cmd)->max_bytes = v * mul;
-    return NULL;
+    return portal_parse_size(cmd, arg, 1, (apr_off_t)4 << 30,
+                             &ioc_conf(cmd)->max_bytes);
 }
 
 const char *portal_cmd_ioc_allow(cmd_parms *cmd, void *dc, const char *arg)

@@ -66,7 +66,6 @@ apr_status_t portal_ioc_run(server_rec *s, pt_db_t *db, const char **result)
     o.timeout = portal_ioc_timeout(ic);
     o.max_bytes = (apr_size_t)portal_ioc_max_bytes(ic);
     o.user_agent = "mod_portal/" PORTAL_VERSION " (threat-intelligence feeds)";
-    o.retention = portal_ioc_retention(ic);   /* f->retention too */
     o.allow = ic->allowlist;
     for (i = 0; i < ic->feeds->nelts; i++) {
         const pt_feed_def_t *f = &APR_ARRAY_IDX(ic->feeds, i, pt_feed_def_t);

@@ -28,11 +28,6 @@ APLOG_USE_MODULE(portal);
 #define IOC_CHART_WIDTH 300
 #define IOC_TIME_MAX "4611686018427387903"
 
-static const char *i64(apr_pool_t *p, apr_int64_t v)
-{
-    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
-}
-
 /* The filter of a request, validated. */
 typedef struct ioc_filter_t {
     const char *q;              /* as typed (trimmed), or NULL */
@@ -170,8 +165,8 @@ static const char **filter_args(apr_pool_t *p, const ioc_filter_t *f,
     if (f->source) {
         a[k++] = f->source;
     }
-    a[k++] = i64(p, f->from);
-    a[k++] = i64(p, f->to);
+    a[k++] = portal_i64(p, f->from);
+    a[k++] = portal_i64(p, f->to);
     for (i = 0; i < nextra; i++) {
         a[k++] = extra[i];
     }
@@ -411,22 +406,29 @@ static json_t *options(pt_db_t *db, apr_pool_t *p, const char *kind,
     return list;
 }
 
-/* A link to the list with the current filter and the given extras. */
-static const char *list_url(portal_req_t *req, const ioc_filter_t *f,
-                            const char *extra)
+/* The filter as a query string ("q=..&type=..&", possibly ""). */
+static const char *filter_query(apr_pool_t *p, const ioc_filter_t *f)
 {
-    apr_pool_t *p = req->r->pool;
-    const char *u = apr_pstrcat(p, req->mount, "/iocs?", NULL);
+    const char *q = "";
 
-#define ADD(k, v) if (v) { u = apr_pstrcat(p, u, k "=", \
-                                           pt_url_encode(p, v), "&", NULL); }
+#define ADD(k, v) if (v) { q = apr_pstrcat(p, q, k "=", pt_url_encode(p, v), \
+                                           "&", NULL); }
     ADD("q", f->q);
     ADD("type", f->type);
     ADD("source", f->source);
     ADD("from", f->from_text);
     ADD("to", f->to_text);
 #undef ADD
-    return apr_pstrcat(p, u, extra ? extra : "", NULL);
+    return q;
+}
+
+/* A link to the list with the current filter and the given extras. */
+static const char *list_url(portal_req_t *req, const ioc_filter_t *f,
+                            const char *extra)
+{
+    return apr_pstrcat(req->r->pool, req->mount, "/iocs?",
+                       filter_query(req->r->pool, f), extra ? extra : "",
+                       NULL);
 }
 
 int portal_iocs_get(portal_req_t *req)
@@ -467,7 +469,7 @@ int portal_iocs_get(portal_req_t *req)
     /* a keyset cursor "first_seen.id" for deep pages */
     extra[0] = extra[1] = IOC_TIME_MAX;
     extra[2] = IOC_TIME_MAX;
-    extra[4] = i64(p, (page - 1) * per);
+    extra[4] = portal_i64(p, (page - 1) * per);
     if (after) {
         char *end;
 
@@ -481,11 +483,11 @@ int portal_iocs_get(portal_req_t *req)
             return portal_error(req, HTTP_BAD_REQUEST, "The page cursor "
                                 "is not valid.");
         }
-        extra[0] = extra[1] = i64(p, c_first);
-        extra[2] = i64(p, c_id);
+        extra[0] = extra[1] = portal_i64(p, c_first);
+        extra[2] = portal_i64(p, c_id);
         extra[4] = "0";
     }
-    extra[3] = i64(p, per + 1);
+    extra[3] = portal_i64(p, per + 1);
     a = filter_args(p, &f, &n, extra, 5);
     if (pt_db_select(db, apr_pstrcat(p, "ioc_list", f.suffix, NULL), &rows,
                      a, n) != APR_SUCCESS) {
@@ -534,24 +536,17 @@ int portal_iocs_get(portal_req_t *req)
                                                      f.source));
     json_object_set_new(d, "feeds", feeds_json(req, db));
     json_object_set_new(d, "has_items", json_boolean(i > 0));
-    if (more && !after) {
-        json_object_set_new(d, "next_url", json_string(list_url(req, &f,
-            apr_psprintf(p, "page=%" APR_INT64_T_FMT, page + 1))));
-    }
-    else if (more) {
+    if (more) {
+        /* page links while shallow; past page 50 (and once on it) the
+         * keyset cursor, not an ever larger OFFSET */
         pt_row_t *last = APR_ARRAY_IDX(rows, per - 1, pt_row_t *);
+        const char *next = after || page >= 50
+            ? apr_pstrcat(p, "after=", pt_row_get(last, "first_seen"), ".",
+                          pt_row_get(last, "id"), NULL)
+            : apr_psprintf(p, "page=%" APR_INT64_T_FMT, page + 1);
 
         json_object_set_new(d, "next_url", json_string(list_url(req, &f,
-            apr_pstrcat(p, "after=", pt_row_get(last, "first_seen"), ".",
-                        pt_row_get(last, "id"), NULL))));
-    }
-    if (more && !after && page >= 50) {
-        /* deep pages: the keyset cursor, not an ever larger OFFSET */
-        pt_row_t *last = APR_ARRAY_IDX(rows, per - 1, pt_row_t *);
-
-        json_object_set_new(d, "next_url", json_string(list_url(req, &f,
-            apr_pstrcat(p, "after=", pt_row_get(last, "first_seen"), ".",
-                        pt_row_get(last, "id"), NULL))));
+                                                                next)));
     }
     if (page > 1 && !after) {
         json_object_set_new(d, "prev_url", json_string(list_url(req, &f,
@@ -561,15 +556,14 @@ int portal_iocs_get(portal_req_t *req)
         json_object_set_new(d, "first_url", json_string(list_url(req, &f,
                                                                  NULL)));
     }
-    json_object_set_new(d, "export_csv", json_string(apr_pstrcat(p,
-        req->mount, "/iocs/export?format=csv&",
-        list_url(req, &f, NULL) + strlen(req->mount) + 6, NULL)));
-    json_object_set_new(d, "export_json", json_string(apr_pstrcat(p,
-        req->mount, "/iocs/export?format=json&",
-        list_url(req, &f, NULL) + strlen(req->mount) + 6, NULL)));
-    json_object_set_new(d, "export_stix", json_string(apr_pstrcat(p,
-        req->mount, "/iocs/export?format=stix&",
-        list_url(req, &f, NULL) + strlen(req->mount) + 6, NULL)));
+    for (i = 0; i < 3; i++) {
+        static const char *const fmts[] = { "csv", "json", "stix" };
+
+        json_object_set_new(d, apr_pstrcat(p, "export_", fmts[i], NULL),
+                            json_string(apr_pstrcat(p, req->mount,
+                                "/iocs/export?format=", fmts[i], "&",
+                                filter_query(p, &f), NULL)));
+    }
     return portal_render(req, HTTP_OK, "iocs", d);
 }
 
@@ -658,7 +652,7 @@ int portal_iocs_export_get(portal_req_t *req)
 
         extra[0] = extra[1] = cur_first;
         extra[2] = cur_id;
-        extra[3] = i64(chunk, IOC_EXPORT_CHUNK);
+        extra[3] = portal_i64(chunk, IOC_EXPORT_CHUNK);
         extra[4] = "0";
         a = filter_args(chunk, &f, &n, extra, 5);
         db->pool = chunk;
@@ -720,7 +714,7 @@ json_t *portal_ioc_panel(portal_req_t *req)
     f.suffix = "";
     f.to = APR_INT64_C(4611686018427387903);
     extra[0] = extra[1] = extra[2] = IOC_TIME_MAX;
-    extra[3] = i64(p, IOC_PER_PAGE);
+    extra[3] = portal_i64(p, IOC_PER_PAGE);
     extra[4] = "0";
     a = filter_args(p, &f, &n, extra, 5);
     items = json_array();

@@ -18,11 +18,6 @@ APLOG_USE_MODULE(portal);
 
 #define LINK_MAX_DOWNLOADS 1000000
 
-static const char *i64(apr_pool_t *p, apr_int64_t v)
-{
-    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
-}
-
 static const char *link_mac(portal_req_t *req, const char *link_uuid,
                             const char *file_uuid, apr_int64_t expires)
 {
@@ -54,7 +49,7 @@ json_t *portal_links_json(portal_req_t *req, apr_int64_t file_id,
     int i;
 
     if (!db || pt_db_select(db, "links_of_file", &rows,
-                            PT_ARGS(i64(p, file_id))) != APR_SUCCESS) {
+                            PT_ARGS(portal_i64(p, file_id))) != APR_SUCCESS) {
         return list;
     }
     for (i = 0; i < rows->nelts; i++) {
@@ -152,9 +147,10 @@ int portal_link_create_post(portal_req_t *req)
                             "No random numbers for a link.");
     }
     if (pt_db_exec(db, "link_insert", NULL,
-                   PT_ARGS(uuid, pt_row_get(row, "id"), i64(r->pool, now),
-                           i64(r->pool, now + hours * 3600),
-                           limit ? i64(r->pool, limit) : NULL))
+                   PT_ARGS(uuid, pt_row_get(row, "id"),
+                           portal_i64(r->pool, now),
+                           portal_i64(r->pool, now + hours * 3600),
+                           limit ? portal_i64(r->pool, limit) : NULL))
         != APR_SUCCESS) {
         return portal_db_fail(req, "link_insert");
     }
@@ -190,7 +186,8 @@ int portal_link_revoke_post(portal_req_t *req)
     }
     db = portal_db_get(req);
     if (pt_db_exec(db, "link_revoke", &n,
-                   PT_ARGS(i64(req->r->pool, apr_time_sec(apr_time_now())),
+                   PT_ARGS(portal_i64(req->r->pool,
+                                      apr_time_sec(apr_time_now())),
                            req->arg2, pt_row_get(row, "id")))
         != APR_SUCCESS) {
         return portal_db_fail(req, "link_revoke");
@@ -255,7 +252,8 @@ int portal_link_download(portal_req_t *req)
     rc = portal_send_file(req, row, &complete);
     if (complete) {
         if (pt_db_exec(db, "link_count_download", &n,
-                       PT_ARGS(i64(r->pool, apr_time_sec(apr_time_now())),
+                       PT_ARGS(portal_i64(r->pool,
+                                          apr_time_sec(apr_time_now())),
                                pt_row_get(row, "id"))) != APR_SUCCESS) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0341)
                           "counting a download of link %s: %s", uuid,

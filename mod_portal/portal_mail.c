@@ -30,11 +30,6 @@ APLOG_USE_MODULE(portal);
 #define MAIL_MAX (16 * 1024 * 1024)
 #define SENDING_STALE 600       /* seconds before 'sending' means lost */
 
-static const char *i64(apr_pool_t *p, apr_int64_t v)
-{
-    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
-}
-
 static apr_int64_t now_sec(void)
 {
     return apr_time_sec(apr_time_now());
@@ -127,7 +122,7 @@ apr_status_t portal_mail_queue_with(server_rec *s, pt_db_t *db,
                      "building mail %s: %s", name, pt_err_str(&err, p));
         return rv;
     }
-    now = i64(p, now_sec());
+    now = portal_i64(p, now_sec());
     rv = pt_db_exec(db, "outbox_insert", NULL,
                     PT_ARGS(now, to_addr, msgid, msg, now));
     if (rv != APR_SUCCESS) {
@@ -179,7 +174,7 @@ static int process_reset_requests(server_rec *s, pt_db_t *db, apr_pool_t *p)
                 rv = pt_token_new(p, &tok);
                 if (rv == APR_SUCCESS) {
                     rv = pt_db_exec(db, "tokens_retire", NULL,
-                                    PT_ARGS(i64(p, now), uid,
+                                    PT_ARGS(portal_i64(p, now), uid,
                                             "reset_password"));
                 }
                 if (rv == APR_SUCCESS) {
@@ -187,8 +182,9 @@ static int process_reset_requests(server_rec *s, pt_db_t *db, apr_pool_t *p)
                                     PT_ARGS(pt_sha256_hex(p, tok,
                                                           strlen(tok)),
                                             uid, "reset_password",
-                                            i64(p, now),
-                                            i64(p, now + PORTAL_RESET_LIFETIME),
+                                            portal_i64(p, now),
+                                            portal_i64(p, now
+                                                + PORTAL_RESET_LIFETIME),
                                             NULL));
                 }
                 if (rv == APR_SUCCESS) {
@@ -209,7 +205,7 @@ static int process_reset_requests(server_rec *s, pt_db_t *db, apr_pool_t *p)
         }
         if (rv == APR_SUCCESS) {
             rv = pt_db_exec(db, "reset_request_done", NULL,
-                            PT_ARGS(i64(p, now), pt_row_get(rq, "id")));
+                            PT_ARGS(portal_i64(p, now), pt_row_get(rq, "id")));
         }
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(0606)
@@ -284,8 +280,8 @@ static int deliver_due(server_rec *s, pt_db_t *db, apr_pool_t *p,
     smtp.timeout_sec = portal_conf_smtp_timeout(c);
 
     pt_db_exec(db, "outbox_interrupted", NULL,
-               PT_ARGS(i64(p, now - SENDING_STALE)));
-    if (pt_db_select(db, "outbox_due", &rows, PT_ARGS(i64(p, now)))
+               PT_ARGS(portal_i64(p, now - SENDING_STALE)));
+    if (pt_db_select(db, "outbox_due", &rows, PT_ARGS(portal_i64(p, now)))
         != APR_SUCCESS) {
         return -1;
     }
@@ -298,7 +294,7 @@ static int deliver_due(server_rec *s, pt_db_t *db, apr_pool_t *p,
         int claimed = 0;
 
         if (pt_db_exec(db, "outbox_claim", &claimed,
-                       PT_ARGS(i64(p, now_sec()), id)) != APR_SUCCESS
+                       PT_ARGS(portal_i64(p, now_sec()), id)) != APR_SUCCESS
             || claimed != 1) {
             continue;           /* another runner has it */
         }
@@ -311,7 +307,7 @@ static int deliver_due(server_rec *s, pt_db_t *db, apr_pool_t *p,
         }
         if (result == PT_SMTP_SENT) {
             pt_db_exec(db, "outbox_sent", NULL,
-                       PT_ARGS(i64(p, now_sec()), id));
+                       PT_ARGS(portal_i64(p, now_sec()), id));
             sent++;
         }
         else if (result == PT_SMTP_TEMPORARY
@@ -324,7 +320,7 @@ static int deliver_due(server_rec *s, pt_db_t *db, apr_pool_t *p,
                 delay *= 2;
             }
             pt_db_exec(db, "outbox_retry", NULL,
-                       PT_ARGS(i64(p, now_sec() + delay), errmsg, id));
+                       PT_ARGS(portal_i64(p, now_sec() + delay), errmsg, id));
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PORTAL_LOGNO(0607)
                          "mail %s to %s deferred %" APR_INT64_T_FMT
                          " s: %s", pt_row_get(row, "message_id"),

@@ -27,11 +27,6 @@ APLOG_USE_MODULE(portal);
 #define PENDING_COOKIE "portal_oidc"
 #define PENDING_LIFETIME (15 * 60)
 
-static const char *i64(apr_pool_t *p, apr_int64_t v)
-{
-    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
-}
-
 static const char *claim(request_rec *r, const char *name)
 {
     const char *v = apr_table_get(r->subprocess_env,
@@ -112,10 +107,10 @@ static int sign_in(portal_req_t *req, pt_db_t *db, const char *uid)
     apr_int64_t now = apr_time_sec(apr_time_now());
 
     if (pt_db_exec(db, "user_record_login", NULL,
-                   PT_ARGS(i64(r->pool, now), r->useragent_ip, uid))
+                   PT_ARGS(portal_i64(r->pool, now), r->useragent_ip, uid))
         != APR_SUCCESS
         || pt_db_exec(db, "user_verify_email", NULL,
-                      PT_ARGS(i64(r->pool, now), uid)) != APR_SUCCESS
+                      PT_ARGS(portal_i64(r->pool, now), uid)) != APR_SUCCESS
         || portal_session_create(req, apr_atoi64(uid)) != APR_SUCCESS) {
         return portal_db_fail(req, "signing in with the identity provider");
     }
@@ -287,7 +282,7 @@ int portal_complete_profile_post(portal_req_t *req)
     if (pt_uuid_new(p, &uuid) != APR_SUCCESS) {
         return portal_db_fail(req, "completing a profile");
     }
-    now = i64(p, apr_time_sec(apr_time_now()));
+    now = portal_i64(p, apr_time_sec(apr_time_now()));
     /* no password: "!" matches no format, so only the provider (or a
      * password reset) signs this account in */
     if (pt_db_exec(db, "user_insert", NULL,

@@ -42,6 +42,11 @@ void portal_security_headers(request_rec *r)
     apr_table_mergen(h, "Vary", "Accept, Cookie");
 }
 
+const char *portal_i64(apr_pool_t *p, apr_int64_t v)
+{
+    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
+}
+
 const char *portal_fmt_time(apr_pool_t *p, apr_int64_t secs)
 {
     apr_time_exp_t t;

@@ -29,11 +29,6 @@ static apr_int64_t now_sec(void)
     return apr_time_sec(apr_time_now());
 }
 
-static const char *i64(apr_pool_t *p, apr_int64_t v)
-{
-    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
-}
-
 apr_status_t portal_session_load(portal_req_t *req)
 {
     request_rec *r = req->r;
@@ -59,8 +54,8 @@ apr_status_t portal_session_load(portal_req_t *req)
     }
     hash = pt_sha256_hex(r->pool, tok, strlen(tok));
     if (pt_db_one(db, "session_load", &row,
-                  PT_ARGS(hash, i64(r->pool, now),
-                          i64(r->pool, now - portal_conf_session_idle(
+                  PT_ARGS(hash, portal_i64(r->pool, now),
+                          portal_i64(r->pool, now - portal_conf_session_idle(
                               req->conf)))) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0301)
                       "loading the session: %s", db->errmsg);
@@ -92,7 +87,8 @@ apr_status_t portal_session_load(portal_req_t *req)
      * every request (a write per page view would be the bottleneck) */
     if (pt_row_int(row, "last_seen_at") < now - TOUCH_EVERY
         && pt_db_exec(db, "session_touch", NULL,
-                      PT_ARGS(i64(r->pool, now), hash)) != APR_SUCCESS) {
+                      PT_ARGS(portal_i64(r->pool, now), hash))
+           != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PORTAL_LOGNO(0302)
                       "refreshing the session: %s", db->errmsg);
     }
@@ -118,10 +114,12 @@ apr_status_t portal_session_create(portal_req_t *req, apr_int64_t user_id)
     ua = apr_table_get(r->headers_in, "User-Agent");
     ua = ua ? apr_pstrndup(r->pool, ua, UA_MAX) : "";
     rv = pt_db_exec(db, "session_insert", NULL,
-                    PT_ARGS(hash, i64(r->pool, user_id), i64(r->pool, now),
-                            i64(r->pool, now),
-                            i64(r->pool, now + portal_conf_session_max_age(
-                                req->conf)),
+                    PT_ARGS(hash, portal_i64(r->pool, user_id),
+                            portal_i64(r->pool, now),
+                            portal_i64(r->pool, now),
+                            portal_i64(r->pool, now
+                                       + portal_conf_session_max_age(
+                                           req->conf)),
                             r->useragent_ip, ua));
     if (rv != APR_SUCCESS) {
         return rv;

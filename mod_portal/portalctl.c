@@ -404,7 +404,6 @@ static int pull_one(ctl_t *ctl, pt_db_t *db, pt_feed_def_t *f,
     o.timeout = 120;
     o.max_bytes = 1024 * 1024 * 1024;
     o.user_agent = "mod_portal/" PORTAL_VERSION " portalctl";
-    o.retention = f->retention;
     o.allow = allow;
     o.progress = progress;
     o.baton = (void *)f->name;

@@ -394,9 +394,9 @@ apr_status_t pt_ioc_pull(pt_db_t *db, apr_pool_t *p, const pt_feed_def_t *feed,
         }
         rv = pt_db_one(db, "ioc_count_source", &count, PT_ARGS(source));
     }
-    if (rv == APR_SUCCESS && o->retention > 0) {
+    if (rv == APR_SUCCESS && feed->retention > 0) {
         rv = pt_db_exec(db, "ioc_expire", &expired,
-                        PT_ARGS(source, i64(p, now - o->retention)));
+                        PT_ARGS(source, i64(p, now - feed->retention)));
     }
     if (rv == APR_SUCCESS) {
         res->seen = stats.rows;

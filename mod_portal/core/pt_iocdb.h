@@ -47,7 +47,8 @@ typedef struct pt_feed_def_t {
     const char *key_file;       /* NULL: no key */
     const char *key;            /* its contents, read at start-up */
     int interval;               /* seconds */
-    int retention;              /* seconds (PortalIocRetention) */
+    int retention;              /* seconds a row outlives its last listing
+                                 * (PortalIocRetention); 0: forever */
 } pt_feed_def_t;
 
 typedef struct pt_pull_opts_t {
@@ -55,7 +56,6 @@ typedef struct pt_pull_opts_t {
     long timeout;               /* seconds, whole transfer */
     apr_size_t max_bytes;       /* cap on a feed's body */
     const char *user_agent;
-    apr_int64_t retention;      /* seconds a row outlives its last listing */
     const pt_allowlist_t *allow;    /* or NULL */
     /* progress: stage "fetch", "parse" (n = rows so far), "commit" */
     void (*progress)(void *baton, const char *stage, apr_int64_t n);
