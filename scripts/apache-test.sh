@@ -80,6 +80,11 @@ if [ "$storage" = s3 ]; then
 fi
 
 cleanup() {
+    # an httpd the run left behind (a test that failed between killing
+    # and restarting it) would hold the port for every later run
+    for pid in $(pgrep -f -- "[-]f $top/t/conf/httpd[.]conf"); do
+        [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = apache2 ] && kill -KILL "$pid"
+    done
     [ "$storage" = s3 ] && "$top/scripts/s3.sh" stop "$mail/s3" 2>/dev/null
     kill "$(cat "$mail/oidc.pid")" 2>/dev/null
     kill "$(cat "$mail/sink.pid")" 2>/dev/null
