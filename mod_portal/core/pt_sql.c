@@ -45,6 +45,31 @@ static const char *trim_copy(apr_pool_t *p, const char *s, apr_size_t len)
     return apr_pstrmemdup(p, s, len);
 }
 
+/* A query's text: its lines without the whole-line "--" comments (a
+ * comment may say "%s" or "'%word%'" without becoming a placeholder, for
+ * us or for the driver's prepare), trimmed. */
+static const char *query_text(apr_pool_t *p, const char *s, apr_size_t len)
+{
+    char *out = apr_palloc(p, len + 1), *o = out;
+    const char *end = s + len;
+
+    while (s < end) {
+        const char *eol = memchr(s, '\n', (apr_size_t)(end - s));
+        const char *next = eol ? eol + 1 : end;
+        const char *t = s;
+
+        while (t < next && (*t == ' ' || *t == '\t')) {
+            t++;
+        }
+        if (!(next - t >= 2 && t[0] == '-' && t[1] == '-')) {
+            memcpy(o, s, (apr_size_t)(next - s));
+            o += next - s;
+        }
+        s = next;
+    }
+    return trim_copy(p, out, (apr_size_t)(o - out));
+}
+
 apr_status_t pt_sql_parse_named(apr_pool_t *p, const char *where,
                                 const char *src, apr_size_t len,
                                 apr_hash_t *queries, pt_err_t *err)
@@ -66,7 +91,7 @@ apr_status_t pt_sql_parse_named(apr_pool_t *p, const char *where,
             if (label) {
                 sql_query_t *q = apr_palloc(p, sizeof(*q));
 
-                q->text = trim_copy(p, body, (apr_size_t)(pos - body));
+                q->text = query_text(p, body, (apr_size_t)(pos - body));
                 q->nargs = count_placeholders(q->text);
                 if (!*q->text) {
                     return pt_err_set(err, p, where, label_line,
@@ -99,7 +124,7 @@ apr_status_t pt_sql_parse_named(apr_pool_t *p, const char *where,
     if (label) {
         sql_query_t *q = apr_palloc(p, sizeof(*q));
 
-        q->text = trim_copy(p, body, (apr_size_t)(end - body));
+        q->text = query_text(p, body, (apr_size_t)(end - body));
         q->nargs = count_placeholders(q->text);
         if (!*q->text) {
             return pt_err_set(err, p, where, label_line,
