@@ -84,6 +84,30 @@ typedef struct portal_ioc_conf_t {
     struct pt_tz_cache_t *tz;
 } portal_ioc_conf_t;
 
+/* Roles: every account has one.  Bits, so a route or a directive can name
+ * a set of them (portal_roles.c). */
+#define PORTAL_ROLE_CLIENT 0x1
+#define PORTAL_ROLE_OPERATIONS 0x2
+#define PORTAL_ROLE_ADMIN 0x4
+#define PORTAL_ROLES_ALL 0x7
+#define PORTAL_ROLE_COUNT 3
+
+/* The JSON API and its tokens (portal_api_conf.c). */
+typedef struct portal_api_conf_t {
+    const char *jwt_alg;        /* PortalJWTKey: "HS256" (unset: HS256) */
+    const char *jwt_private;    /* PEM files for RS256/ES256 */
+    const char *jwt_public;
+    const char *issuer;         /* PortalJWTIssuer; NULL: the base URL */
+    const char *audience;       /* PortalJWTAudience */
+    int lifetime;               /* PortalJWTLifetime, seconds */
+    int leeway;                 /* PortalJWTLeeway, seconds */
+    int verify_url;             /* PortalAPIReturnVerifyURL 0/1 */
+
+    /* filled in post_config */
+    struct pt_jwt_key_t *key;
+    const char *iss;            /* resolved issuer */
+} portal_api_conf_t;
+
 /* Per-server configuration.  Fields are PORTAL_UNSET / NULL until a
  * directive sets them, so merge can tell unset from a default; the
  * portal_conf_*() getters apply the defaults. */
@@ -117,6 +141,7 @@ typedef struct portal_srv_t {
     const char *oidc_label;     /* sign-in button for <mount>/oidc/login */
     portal_files_conf_t files;
     portal_ioc_conf_t ioc;
+    portal_api_conf_t api;
 
     /* filled in post_config */
     const pt_tplset_t *templates;
@@ -126,6 +151,7 @@ typedef struct portal_srv_t {
     const pt_tplset_t *mail_html;   /* templates/mail/NAME.html */
     const char *smtp_user;          /* from smtp_credentials */
     const char *smtp_password;
+    json_t *openapi;                /* templates/openapi.json, or NULL */
 } portal_srv_t;
 
 #define PORTAL_SECRET_BYTES 32
@@ -141,6 +167,10 @@ typedef struct portal_dir_t {
     const char *upload_types;   /* PortalUploadTypes here; NULL: server's */
     apr_off_t max_file;         /* PortalUploadMaxFileSize here; or unset */
     apr_off_t max_request;      /* PortalUploadMaxRequestSize here */
+    int upload_roles;           /* PortalUploadRoles: PORTAL_ROLE_* bits */
+    int api_verify_url;         /* PortalAPIReturnVerifyURL here */
+    /* PortalRoleUploadTypes, by role index ("" any); NULL unset */
+    const char *role_types[PORTAL_ROLE_COUNT];
 } portal_dir_t;
 
 /* Defaults (documented in docs/directives.md). */
@@ -169,6 +199,13 @@ typedef struct portal_dir_t {
 #define PORTAL_DEFAULT_S3_PART_SIZE (5 * 1024 * 1024)
 #define PORTAL_DEFAULT_FILE_KEY_ID "1"
 #define PORTAL_FILES_PER_PAGE 20
+#define PORTAL_DEFAULT_UPLOAD_ROLES (PORTAL_ROLE_OPERATIONS | PORTAL_ROLE_ADMIN)
+#define PORTAL_DEFAULT_OPS_TYPES "docx pptx xlsx"
+#define PORTAL_DEFAULT_JWT_LIFETIME 3600
+#define PORTAL_DEFAULT_JWT_LEEWAY 30
+#define PORTAL_DEFAULT_JWT_AUDIENCE "portal-api"
+#define PORTAL_API_PER_PAGE 20
+#define PORTAL_API_MAX_PER_PAGE 100
 
 /* The signed-in user, as loaded with the session. */
 typedef struct portal_user_t {
@@ -180,6 +217,7 @@ typedef struct portal_user_t {
     const char *last_name;
     const char *address;
     const char *role;
+    int role_bit;               /* PORTAL_ROLE_* */
     apr_int64_t login_at;       /* this session's sign-in */
     const char *login_ip;
     apr_int64_t prev_login_at;  /* 0: none */
@@ -207,7 +245,11 @@ typedef struct portal_req_t {
     const char *csrf_token;     /* for forms rendered by this request */
     int verify_email;           /* PortalEmailVerification, resolved */
     int change_code;            /* PortalPasswordChangeCode, resolved */
-    const char *upload_types;   /* PortalUploadTypes, resolved ("": any) */
+    const portal_dir_t *dir;
+    int api;                    /* signed in by a bearer token */
+    const char *jti;            /* that token's id and expiry */
+    apr_int64_t token_exp;
+    const char *upload_types;   /* for this user's role, resolved ("": any) */
     apr_off_t max_file;         /* PortalUploadMaxFileSize, resolved */
     apr_off_t max_request;      /* PortalUploadMaxRequestSize, resolved */
 } portal_req_t;
@@ -313,6 +355,119 @@ json_t *portal_ioc_panel(portal_req_t *req);
 json_t *portal_geo_json(portal_req_t *req, const char *ip,
                         apr_int64_t when);
 
+/* ---- portal_roles.c */
+/* PORTAL_ROLE_* of a role name; 0 when unknown. */
+int portal_role_bit(const char *role);
+/* Index 0..PORTAL_ROLE_COUNT-1 of a role name; -1 when unknown. */
+int portal_role_index(const char *role);
+const char *portal_role_name(int index);
+/* The roles that may upload here, and the types this user may upload:
+ * PortalUploadRoles and PortalRoleUploadTypes, resolved for req->user. */
+int portal_upload_roles(const portal_req_t *req);
+const char *portal_upload_types_for(const portal_req_t *req);
+const char *portal_cmd_upload_roles(cmd_parms *cmd, void *dc, int argc,
+                                    char *const argv[]);
+const char *portal_cmd_role_types(cmd_parms *cmd, void *dc, int argc,
+                                  char *const argv[]);
+
+/* ---- portal_api_conf.c */
+void portal_api_conf_init(portal_api_conf_t *c);
+void portal_api_conf_merge(portal_api_conf_t *c, const portal_api_conf_t *base,
+                           const portal_api_conf_t *add);
+const char *portal_cmd_jwt_key(cmd_parms *cmd, void *dc, int argc,
+                               char *const argv[]);
+const char *portal_cmd_api_string(cmd_parms *cmd, void *dc, const char *arg);
+const char *portal_cmd_api_seconds(cmd_parms *cmd, void *dc,
+                                   const char *arg);
+const char *portal_cmd_api_flag(cmd_parms *cmd, void *dc, int on);
+apr_status_t portal_api_post_config(apr_pool_t *pconf, server_rec *s,
+                                    portal_srv_t *c);
+int portal_api_lifetime(const portal_api_conf_t *c);
+int portal_api_leeway(const portal_api_conf_t *c);
+const char *portal_api_audience(const portal_api_conf_t *c);
+
+/* ---- portal_api_auth.c */
+/* Authenticate the request by its bearer token (Authorization header
+ * only: never a cookie).  OK with req->user set; otherwise DONE: the 401
+ * (WWW-Authenticate: Bearer ...) or 503 response was made. */
+int portal_bearer_auth(portal_req_t *req);
+/* {"error": code, "message": message} with status.  Returns OK. */
+int portal_api_error(portal_req_t *req, int status, const char *code,
+                     const char *message);
+/* Issue a token for the account row (columns uuid, role); *token and
+ * *expires_in. */
+apr_status_t portal_token_for(portal_req_t *req, const char *uuid,
+                              const char *role, const char **token,
+                              int *expires_in);
+
+/* ---- portal_api.c: the JSON API (paths of the replaced service) */
+int portal_api_ops_login(portal_req_t *req);
+int portal_api_client_login(portal_req_t *req);
+int portal_api_ops_upload(portal_req_t *req);
+int portal_api_client_signup(portal_req_t *req);
+int portal_api_client_verify(portal_req_t *req);
+int portal_api_client_files(portal_req_t *req);
+int portal_api_client_download(portal_req_t *req);
+int portal_api_logout(portal_req_t *req);
+int portal_api_openapi(portal_req_t *req);
+/* Read a JSON object of strings (or an urlencoded form) into req->form,
+ * at most PortalFormMaxSize bytes.  OK, or 400, 413, 415 with *msg. */
+int portal_api_read_body(portal_req_t *req, const char **msg);
+
+/* ---- portal_publish.c: who sees an operations user's files */
+/* Publish file_id: audience "private" | "clients" | "named" with the
+ * named clients (usernames or emails, separated by commas, spaces or
+ * new lines), public_links 0/1.  OK; else an HTTP status with *msg. */
+int portal_publish(portal_req_t *req, pt_db_t *db, apr_int64_t file_id,
+                   const char *audience, const char *clients,
+                   int public_links, const char **msg);
+int portal_file_publish_post(portal_req_t *req);
+/* An owned file as the API shows it: portal_file_json() and its sharing
+ * (audience, public_links, clients). */
+json_t *portal_file_meta(portal_req_t *req, const char *uuid);
+/* The files published to the signed-in client, newest first: page
+ * (from 1) of per, and *total; NULL on a database error. */
+json_t *portal_shared_files(portal_req_t *req, apr_int64_t page,
+                            apr_int64_t per, apr_int64_t *total);
+/* Add an owned file row's sharing to f (the file page). */
+void portal_file_sharing(portal_req_t *req, pt_row_t *row, json_t *f);
+/* A file the signed-in user may read (its owner, or a client it is
+ * published to), by req->arg; NULL and *rc (404) otherwise. */
+pt_row_t *portal_readable_file(portal_req_t *req, int *rc);
+
+/* ---- portal_users.c: accounts made by sign-up, admins and the API */
+typedef struct portal_new_user_t {
+    const char *username, *email, *password;
+    const char *first_name, *last_name, *address;
+    const char *role;           /* "client", "operations", "admin" */
+    int verified;               /* 1: no confirmation needed */
+    int mail_link;              /* 1: mail the confirmation link */
+} portal_new_user_t;
+/* The fields of a sign-up form (or JSON body) in req->form. */
+void portal_new_user_from_form(portal_req_t *req, portal_new_user_t *nu,
+                               const char *role);
+/* The account columns of a row (uuid, username, email, names, address,
+ * role) as the request's user with id. */
+portal_user_t *portal_user_from_row(apr_pool_t *p, const pt_row_t *row,
+                                    apr_int64_t id);
+/* Validate and create the account (with its confirmation mail, in one
+ * transaction).  OK with *uuid (and *verify_token when not verified);
+ * else 400 (invalid fields), 409 (taken) or 5xx, with *errors (field ->
+ * message, or NULL) for the caller's response. */
+int portal_user_create(portal_req_t *req, const portal_new_user_t *nu,
+                       const char **uuid, const char **verify_token,
+                       json_t **errors);
+
+/* ---- portal_admin.c: /admin */
+int portal_admin_get(portal_req_t *req);
+int portal_admin_new_get(portal_req_t *req);
+int portal_admin_new_post(portal_req_t *req);
+int portal_admin_user_get(portal_req_t *req);
+int portal_admin_role_post(portal_req_t *req);
+int portal_admin_disable_post(portal_req_t *req);
+int portal_admin_enable_post(portal_req_t *req);
+int portal_admin_delete_post(portal_req_t *req);
+
 /* ---- portal_cmds.c */
 extern const command_rec portal_cmds[];
 /* Parse a whole decimal number in [min, max] for a directive; NULL on
@@ -354,6 +509,12 @@ const char *portal_fmt_time(apr_pool_t *p, apr_int64_t secs);
  * HTTP status (400, 413, 415) after which the caller answers with
  * portal_error(). *msg gets the explanation. */
 int portal_read_form(portal_req_t *req, const char **msg);
+/* Read the whole request body, at most PortalFormMaxSize bytes.  OK, or
+ * an HTTP status (400, 413) with *msg. */
+int portal_read_body(portal_req_t *req, const char **data, apr_size_t *len,
+                     const char **msg);
+/* Is ct application/x-www-form-urlencoded (with parameters)? */
+int portal_is_form_type(const char *ct);
 /* Read the form and check its CSRF token.  Returns 1 when the handler may
  * go on; otherwise 0, with the response already produced (an error page,
  * or the form again through rerender with a 403) and *rc what the handler
@@ -409,6 +570,12 @@ int portal_csrf_check(portal_req_t *req);
 /* ---- portal_auth.c */
 int portal_login_get(portal_req_t *req);
 int portal_login_post(portal_req_t *req);
+/* Check a username (or email) and password the way sign-in does (the
+ * same time whether or not the account exists; legacy hashes upgraded).
+ * 1 with *row (user_by_login's columns) on a match, 0 when wrong, -1 on
+ * a database error. */
+int portal_check_login(portal_req_t *req, pt_db_t *db, const char *login,
+                       const char *pw, pt_row_t **row);
 int portal_register_get(portal_req_t *req);
 int portal_register_post(portal_req_t *req);
 int portal_logout_post(portal_req_t *req);
@@ -433,6 +600,10 @@ apr_status_t portal_queue_password_notice(portal_req_t *req, pt_db_t *db,
 /* The signed-in user's live sessions, for the dashboard. */
 json_t *portal_sessions_json(portal_req_t *req);
 int portal_verify_email_get(portal_req_t *req);
+/* Use an email-confirmation token: OK; 400 with *why (unknown, used or
+ * expired); 503 when the database fails. */
+int portal_email_confirm(portal_req_t *req, const char *tok,
+                         const char **why);
 int portal_resend_verification_post(portal_req_t *req);
 int portal_forgot_password_get(portal_req_t *req);
 int portal_forgot_password_post(portal_req_t *req);
@@ -493,6 +664,9 @@ const unsigned char *portal_file_key(const portal_srv_t *c, apr_pool_t *p,
 int portal_link_create_post(portal_req_t *req);
 int portal_link_revoke_post(portal_req_t *req);
 int portal_link_download(portal_req_t *req);
+/* The absolute URL of a link (its token signed for file_uuid, expires). */
+const char *portal_link_url(portal_req_t *req, const char *link_uuid,
+                            const char *file_uuid, apr_int64_t expires);
 /* The links of file file_id for its page. */
 json_t *portal_links_json(portal_req_t *req, apr_int64_t file_id,
                           const char *file_uuid);

@@ -149,25 +149,22 @@ static int verify_error(portal_req_t *req, int status, const char *error)
     return verify_page(req, status, error, NULL);
 }
 
-int portal_verify_email_get(portal_req_t *req)
+int portal_email_confirm(portal_req_t *req, const char *tok,
+                         const char **why)
 {
-    const char *tok = apr_table_get(req->query, "token");
-    const char *why;
     pt_db_t *db = portal_db_get(req);
     pt_row_t *row;
     int failed, used = 0;
 
-    portal_redact_request(req, "/verify_email?token=[token]");
-
     if (!db) {
-        return portal_db_fail(req, "email verification");
+        return HTTP_SERVICE_UNAVAILABLE;
     }
-    row = live_token(req, db, tok, "verify_email", &why, &failed);
+    row = live_token(req, db, tok, "verify_email", why, &failed);
     if (failed) {
-        return portal_db_fail(req, "email verification");
+        return HTTP_SERVICE_UNAVAILABLE;
     }
     if (!row) {
-        return verify_page(req, HTTP_BAD_REQUEST, why, NULL);
+        return HTTP_BAD_REQUEST;
     }
     if (pt_db_exec(db, "token_use", &used,
                    PT_ARGS(portal_i64(req->r->pool, now_sec()),
@@ -176,15 +173,31 @@ int portal_verify_email_get(portal_req_t *req)
         || pt_db_exec(db, "user_verify_email", NULL,
                       PT_ARGS(portal_i64(req->r->pool, now_sec()),
                               pt_row_get(row, "user_id"))) != APR_SUCCESS) {
-        return portal_db_fail(req, "email verification");
+        return HTTP_SERVICE_UNAVAILABLE;
     }
     if (!used) {
-        return verify_page(req, HTTP_BAD_REQUEST, "This link was already "
-                           "used or replaced by a newer one.", NULL);
+        *why = "This link was already used or replaced by a newer one.";
+        return HTTP_BAD_REQUEST;
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, PORTAL_LOGNO(0701)
                   "user %s confirmed their email address",
                   pt_row_get(row, "uuid"));
+    return OK;
+}
+
+int portal_verify_email_get(portal_req_t *req)
+{
+    const char *why = NULL;
+    int rc;
+
+    portal_redact_request(req, "/verify_email?token=[token]");
+    rc = portal_email_confirm(req, apr_table_get(req->query, "token"), &why);
+    if (rc == HTTP_BAD_REQUEST) {
+        return verify_page(req, HTTP_BAD_REQUEST, why, NULL);
+    }
+    if (rc != OK) {
+        return portal_db_fail(req, "email verification");
+    }
     return portal_redirect(req, req->user ? "/dashboard?verified=1"
                                           : "/login?verified=1");
 }

@@ -76,14 +76,60 @@ int portal_login_get(portal_req_t *req)
     return login_page(req, HTTP_OK, NULL);
 }
 
-int portal_login_post(portal_req_t *req)
+int portal_check_login(portal_req_t *req, pt_db_t *db, const char *login,
+                       const char *pw, pt_row_t **out)
 {
     request_rec *r = req->r;
     pt_argon2_params_t params = portal_conf_argon2(req->conf);
-    const char *login, *pw, *lc, *stored = NULL, *id_s;
+    const char *lc = pt_ascii_lower(r->pool, login), *stored, *fresh;
+    pt_row_t *row;
+    int match = 0, rehash = 0;
+
+    *out = NULL;
+    if (pt_db_one(db, "user_by_login", &row, PT_ARGS(lc, lc, lc))
+        != APR_SUCCESS) {
+        return -1;
+    }
+    if (!row) {
+        /* the same work as a real check: timing tells nothing */
+        pt_password_dummy_verify(r->pool, pw, &params);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0403)
+                      "failed sign-in from %s", r->useragent_ip);
+        return 0;
+    }
+    stored = pt_row_get(row, "password_hash");
+    if (pt_password_verify(r->pool, pw, stored, &params, &match, &rehash)
+        != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PORTAL_LOGNO(0402)
+                      "user %s has a password hash in an unknown format",
+                      pt_row_get(row, "uuid"));
+        match = 0;
+    }
+    if (!match) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0403)
+                      "failed sign-in from %s", r->useragent_ip);
+        return 0;
+    }
+    if (rehash
+        && pt_password_hash(r->pool, pw, &params, &fresh) == APR_SUCCESS
+        && pt_db_exec(db, "user_upgrade_hash", NULL,
+                      PT_ARGS(fresh, pt_row_get(row, "id"), stored))
+           == APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0404)
+                      "upgraded the password hash of user %s to argon2id",
+                      pt_row_get(row, "uuid"));
+    }
+    *out = row;
+    return 1;
+}
+
+int portal_login_post(portal_req_t *req)
+{
+    request_rec *r = req->r;
+    const char *login, *pw, *id_s;
     pt_row_t *row;
     pt_db_t *db;
-    int rc, match = 0, rehash = 0;
+    int rc, match;
     apr_int64_t uid;
 
     if (req->user) {
@@ -102,33 +148,23 @@ int portal_login_post(portal_req_t *req)
     if (!db) {
         return portal_db_fail(req, "sign-in");
     }
-    lc = pt_ascii_lower(r->pool, login);
-    if (pt_db_one(db, "user_by_login", &row, PT_ARGS(lc, lc, lc))
-        != APR_SUCCESS) {
+    match = portal_check_login(req, db, login, pw, &row);
+    if (match < 0) {
         return portal_db_fail(req, "sign-in");
     }
-    if (!row) {
-        /* the same work as a real check: timing tells nothing */
-        pt_password_dummy_verify(r->pool, pw, &params);
-    }
-    else {
-        stored = pt_row_get(row, "password_hash");
-        if (pt_password_verify(r->pool, pw, stored, &params, &match,
-                               &rehash) != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          PORTAL_LOGNO(0402) "user %s has a password hash "
-                          "in an unknown format", pt_row_get(row, "uuid"));
-            match = 0;
-        }
-    }
     if (!match) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0403)
-                      "failed sign-in from %s", r->useragent_ip);
         return login_page(req, HTTP_UNAUTHORIZED,
                           "Incorrect username or password.");
     }
     id_s = pt_row_get(row, "id");
     uid = apr_atoi64(id_s);
+    if (pt_row_get(row, "disabled_at")) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0421)
+                      "refused sign-in of disabled user %s",
+                      pt_row_get(row, "uuid"));
+        return login_page(req, HTTP_FORBIDDEN, "This account is disabled. "
+                          "Ask an administrator to enable it again.");
+    }
     if (!pt_row_get(row, "email_verified_at")
         && req->verify_email) {
         json_t *d = portal_page_data(req, "Sign in");
@@ -144,17 +180,6 @@ int portal_login_post(portal_req_t *req)
         json_object_set_new(d, "form", json_pack("{s:s}", "username",
                                                  login));
         return portal_render(req, HTTP_FORBIDDEN, "login", d);
-    }
-    if (rehash) {
-        const char *fresh;
-
-        if (pt_password_hash(r->pool, pw, &params, &fresh) == APR_SUCCESS
-            && pt_db_exec(db, "user_upgrade_hash", NULL,
-                          PT_ARGS(fresh, id_s, stored)) == APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0404)
-                          "upgraded the password hash of user %s to "
-                          "argon2id", pt_row_get(row, "uuid"));
-        }
     }
     if (pt_db_exec(db, "user_record_login", NULL,
                    PT_ARGS(portal_i64(r->pool, apr_time_sec(apr_time_now())),
@@ -217,107 +242,31 @@ static void check(json_t *errors, const char *name, const char *msg)
 
 int portal_register_post(portal_req_t *req)
 {
-    request_rec *r = req->r;
-    pt_argon2_params_t params = portal_conf_argon2(req->conf);
-    const char *username, *email, *pw, *first, *last, *address;
-    const char *ulc, *elc, *hash, *uuid, *now;
+    portal_new_user_t nu;
+    const char *uuid;
     json_t *errors;
-    pt_row_t *row;
-    pt_db_t *db;
-    apr_status_t rv;
-    int rc, verify;
+    int rc;
 
     if (!portal_read_checked(req, register_page, &rc)) {
         return rc;
     }
-    username = portal_form_field(req, "username");
-    email = portal_form_field(req, "email");
-    first = portal_form_field(req, "first_name");
-    last = portal_form_field(req, "last_name");
-    address = portal_form_field(req, "address");
-    pw = secret_field(req, "password");
-
-    errors = json_object();
-    portal_pool_json(r->pool, errors);
-    check(errors, "username", pt_validate_username(username));
-    check(errors, "password", pt_validate_password(pw, username));
-    check(errors, "first_name", pt_validate_name(first));
-    check(errors, "last_name", pt_validate_name(last));
-    check(errors, "address", pt_validate_address(address));
-    check(errors, "email", pt_validate_email(email));
-    if (json_object_size(errors)) {
-        return register_page_with(req, HTTP_BAD_REQUEST,
-                                  "Please correct the fields marked below.",
-                                  errors);
-    }
-
-    db = portal_db_get(req);
-    if (!db) {
+    portal_new_user_from_form(req, &nu, "client");
+    nu.verified = !req->verify_email;
+    nu.mail_link = req->verify_email;
+    rc = portal_user_create(req, &nu, &uuid, NULL, &errors);
+    switch (rc) {
+    case OK:
+        return portal_redirect(req, "/login?registered=1");
+    case HTTP_BAD_REQUEST:
+    case HTTP_CONFLICT:
+        return register_page_with(req, rc, "Please correct the fields "
+                                  "marked below.", errors);
+    case HTTP_INTERNAL_SERVER_ERROR:
+        return portal_error(req, rc, "Your password could not be stored "
+                            "safely. Nothing was saved; please try again.");
+    default:
         return portal_db_fail(req, "registration");
     }
-    ulc = pt_ascii_lower(r->pool, username);
-    elc = pt_ascii_lower(r->pool, email);
-    if (pt_db_one(db, "user_taken", &row, PT_ARGS(ulc, elc))
-        != APR_SUCCESS) {
-        return portal_db_fail(req, "registration");
-    }
-    if (pt_row_int(row, "username_taken")) {
-        check(errors, "username", "That username is already taken.");
-    }
-    if (pt_row_int(row, "email_taken")) {
-        check(errors, "email", "An account with this email address "
-              "already exists.");
-    }
-    if (json_object_size(errors)) {
-        return register_page_with(req, HTTP_CONFLICT,
-                                  "Please correct the fields marked below.",
-                                  errors);
-    }
-
-    if (pt_password_hash(r->pool, pw, &params, &hash) != APR_SUCCESS
-        || pt_uuid_new(r->pool, &uuid) != APR_SUCCESS) {
-        return portal_error(req, HTTP_INTERNAL_SERVER_ERROR,
-                            "Your password could not be stored safely. "
-                            "Nothing was saved; please try again.");
-    }
-    now = portal_i64(r->pool, apr_time_sec(apr_time_now()));
-    verify = req->verify_email;
-    /* the account and its verification mail, or neither */
-    if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS) {
-        return portal_db_fail(req, "registration");
-    }
-    rv = pt_db_exec(db, "user_insert", NULL,
-                    PT_ARGS(uuid, username, ulc, email, elc, hash, first,
-                            last, address, "client", now, now,
-                            verify ? NULL : now));
-    if (rv == APR_SUCCESS && verify) {
-        rv = pt_db_one(db, "user_by_email", &row, PT_ARGS(elc));
-        if (rv == APR_SUCCESS && row) {
-            rv = portal_send_verification(req, db, pt_row_get(row, "id"),
-                                          email, first);
-        }
-    }
-    if (rv == APR_SUCCESS) {
-        rv = pt_db_run_named(db, "tx_commit");
-    }
-    if (rv != APR_SUCCESS) {
-        pt_db_run_named(db, "tx_rollback");
-        /* lost a race with another registration of the same name? */
-        if (pt_db_one(db, "user_taken", &row, PT_ARGS(ulc, elc))
-            == APR_SUCCESS && row
-            && (pt_row_int(row, "username_taken")
-                || pt_row_int(row, "email_taken"))) {
-            check(errors, "username", "That username or email address is "
-                  "already taken.");
-            return register_page_with(req, HTTP_CONFLICT,
-                                      "Please correct the fields marked "
-                                      "below.", errors);
-        }
-        return portal_db_fail(req, "registration");
-    }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0406)
-                  "registered user %s from %s", uuid, r->useragent_ip);
-    return portal_redirect(req, "/login?registered=1");
 }
 
 /* ------------------------------------------------------------ sign-out */

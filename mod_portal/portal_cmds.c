@@ -397,6 +397,28 @@ const command_rec portal_cmds[] = {
     AP_INIT_FLAG("PortalUploadCheckContent", portal_cmd_upload_check, NULL,
                  RSRC_CONF, "Refuse files whose content does not match "
                  "their extension (default On)"),
+    AP_INIT_TAKE_ARGV("PortalUploadRoles", portal_cmd_upload_roles, NULL,
+                      RSRC_CONF | ACCESS_CONF, "Roles that may upload "
+                      "(default operations admin; none for nobody)"),
+    AP_INIT_TAKE_ARGV("PortalRoleUploadTypes", portal_cmd_role_types, NULL,
+                      RSRC_CONF | ACCESS_CONF, "ROLE EXT...: the file "
+                      "extensions that role may upload (* for any)"),
+    AP_INIT_TAKE_ARGV("PortalJWTKey", portal_cmd_jwt_key, NULL, RSRC_CONF,
+                      "HS256, or RS256|ES256 PRIVATE.pem PUBLIC.pem: how "
+                      "API tokens are signed"),
+    AP_INIT_TAKE1("PortalJWTIssuer", portal_cmd_api_string, (void *)0,
+                  RSRC_CONF, "The iss of API tokens (default: the base "
+                  "URL)"),
+    AP_INIT_TAKE1("PortalJWTAudience", portal_cmd_api_string, (void *)1,
+                  RSRC_CONF, "The aud of API tokens (default portal-api)"),
+    AP_INIT_TAKE1("PortalJWTLifetime", portal_cmd_api_seconds, (void *)0,
+                  RSRC_CONF, "Seconds an API token is valid (default "
+                  "3600)"),
+    AP_INIT_TAKE1("PortalJWTLeeway", portal_cmd_api_seconds, (void *)1,
+                  RSRC_CONF, "Seconds of clock skew allowed (default 30)"),
+    AP_INIT_FLAG("PortalAPIReturnVerifyURL", portal_cmd_api_flag, NULL,
+                 RSRC_CONF | ACCESS_CONF, "API sign-up returns the confirmation link "
+                 "instead of mailing it (default Off)"),
     AP_INIT_TAKE_ARGV("PortalStorage", portal_cmd_storage, NULL, RSRC_CONF,
                       "local, or s3 ENDPOINT REGION BUCKET CREDENTIALS-FILE "
                       "[prefix=P] [part-size=SIZE] [ca-file=PATH] "

@@ -42,6 +42,7 @@ void *portal_create_srv(apr_pool_t *p, server_rec *s)
     c->change_code = PORTAL_UNSET;
     portal_files_conf_init(&c->files);
     portal_ioc_conf_init(&c->ioc);
+    portal_api_conf_init(&c->api);
     return c;
 }
 
@@ -82,6 +83,7 @@ void *portal_merge_srv(apr_pool_t *p, void *basev, void *addv)
     c->argon2 = add->argon2.m_cost_kib ? add->argon2 : base->argon2;
     portal_files_conf_merge(&c->files, &base->files, &add->files);
     portal_ioc_conf_merge(&c->ioc, &base->ioc, &add->ioc);
+    portal_api_conf_merge(&c->api, &base->api, &add->api);
     return c;
 }
 
@@ -93,6 +95,8 @@ void *portal_create_dir(apr_pool_t *p, char *dir)
     d->change_code = PORTAL_UNSET;
     d->max_file = PORTAL_UNSET;
     d->max_request = PORTAL_UNSET;
+    d->upload_roles = PORTAL_UNSET;
+    d->api_verify_url = PORTAL_UNSET;
     return d;
 }
 
@@ -100,6 +104,7 @@ void *portal_merge_dir(apr_pool_t *p, void *basev, void *addv)
 {
     const portal_dir_t *base = basev, *add = addv;
     portal_dir_t *d = apr_pcalloc(p, sizeof(*d));
+    int i;
 
     d->mount = add->mount ? add->mount : base->mount;
     d->verify_email = add->verify_email != PORTAL_UNSET ? add->verify_email
@@ -112,6 +117,14 @@ void *portal_merge_dir(apr_pool_t *p, void *basev, void *addv)
                                                 : base->max_file;
     d->max_request = add->max_request != PORTAL_UNSET ? add->max_request
                                                       : base->max_request;
+    d->upload_roles = add->upload_roles != PORTAL_UNSET ? add->upload_roles
+                                                        : base->upload_roles;
+    d->api_verify_url = add->api_verify_url != PORTAL_UNSET
+                        ? add->api_verify_url : base->api_verify_url;
+    for (i = 0; i < PORTAL_ROLE_COUNT; i++) {
+        d->role_types[i] = add->role_types[i] ? add->role_types[i]
+                                              : base->role_types[i];
+    }
     return d;
 }
 
@@ -349,6 +362,23 @@ static apr_status_t load_templates(apr_pool_t *pconf, server_rec *s,
         apr_hash_set(cache->templates, dir, APR_HASH_KEY_STRING, set);
     }
     c->templates = set;
+    {
+        /* the API's description: served with its "servers" filled in */
+        const char *api = apr_pstrcat(pconf, dir, "/openapi.json", NULL);
+        json_error_t jerr;
+        apr_finfo_t fi;
+
+        if (apr_stat(&fi, api, APR_FINFO_TYPE, pconf) == APR_SUCCESS) {
+            c->openapi = json_load_file(api, JSON_REJECT_DUPLICATES, &jerr);
+            if (!c->openapi || !json_is_object(c->openapi)) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0019)
+                             "%s:%d: %s", api, jerr.line, c->openapi
+                             ? "not a JSON object" : jerr.text);
+                return APR_EGENERAL;
+            }
+            portal_pool_json(pconf, c->openapi);
+        }
+    }
     return load_mail_templates(pconf, s, cache, c);
 }
 
@@ -488,7 +518,8 @@ int portal_post_config(apr_pool_t *pconf, apr_pool_t *plog,
             || load_mail_settings(pconf, vs, c) != APR_SUCCESS
             || portal_files_post_config(pconf, vs, c, cache.files)
                != APR_SUCCESS
-            || portal_ioc_post_config(pconf, vs, c) != APR_SUCCESS) {
+            || portal_ioc_post_config(pconf, vs, c) != APR_SUCCESS
+            || portal_api_post_config(pconf, vs, c) != APR_SUCCESS) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

@@ -223,7 +223,7 @@ int portal_send_file(portal_req_t *req, const pt_row_t *row, int *complete)
 int portal_file_download(portal_req_t *req)
 {
     int rc, complete;
-    pt_row_t *row = portal_own_file(req, &rc);
+    pt_row_t *row = portal_readable_file(req, &rc);
 
     if (!row) {
         return rc;
@@ -234,7 +234,7 @@ int portal_file_download(portal_req_t *req)
 int portal_file_receipt(portal_req_t *req)
 {
     int rc;
-    pt_row_t *row = portal_own_file(req, &rc);
+    pt_row_t *row = portal_readable_file(req, &rc);
     unsigned char *der;
     apr_size_t len;
 

@@ -56,6 +56,13 @@ json_t *portal_upload_settings(portal_req_t *req)
                                                    req->max_file),
                   "max_request", (json_int_t)req->max_request,
                   "max_files", (json_int_t)portal_files_max_files(fc));
+    json_object_set_new(j, "allowed", json_boolean(
+                        req->user && (portal_upload_roles(req)
+                                      & req->user->role_bit)));
+    json_object_set_new(j, "publish", json_boolean(
+                        req->user && (req->user->role_bit
+                                      & (PORTAL_ROLE_OPERATIONS
+                                         | PORTAL_ROLE_ADMIN))));
     if (*types) {               /* absent (a false section) when any */
         json_object_set_new(j, "types", json_string(types));
         json_object_set_new(j, "accept", json_string(accept));
@@ -79,6 +86,32 @@ static apr_int64_t query_int(portal_req_t *req, const char *name,
         return def;
     }
     return n > max ? max : n;
+}
+
+/* A client's list of the files published to it, ?shared=N a page. */
+static json_t *shared_section(portal_req_t *req)
+{
+    apr_pool_t *p = req->r->pool;
+    apr_int64_t per = PORTAL_FILES_PER_PAGE, total;
+    apr_int64_t page = query_int(req, "shared", 1, 1, 1000000);
+    json_t *list = portal_shared_files(req, page, per, &total);
+    json_t *sh;
+
+    if (!list) {
+        return NULL;
+    }
+    sh = json_pack("{s:o, s:b, s:I}", "files", list,
+                   "has_files", json_array_size(list) > 0,
+                   "total", (json_int_t)total);
+    if (page > 1) {
+        json_object_set_new(sh, "prev_url", json_string(apr_psprintf(
+            p, "%s/files?shared=%" APR_INT64_T_FMT, req->mount, page - 1)));
+    }
+    if (page * per < total) {
+        json_object_set_new(sh, "next_url", json_string(apr_psprintf(
+            p, "%s/files?shared=%" APR_INT64_T_FMT, req->mount, page + 1)));
+    }
+    return sh;
 }
 
 int portal_files_page(portal_req_t *req, int status, const char *error)
@@ -109,7 +142,7 @@ int portal_files_page(portal_req_t *req, int status, const char *error)
         != APR_SUCCESS) {
         return portal_db_fail(req, "files_of_user");
     }
-    d = portal_page_data(req, "Your files");
+    d = portal_page_data(req, "Files");
     list = json_array();
     for (i = 0; i < rows->nelts; i++) {
         pt_row_t *row = APR_ARRAY_IDX(rows, i, pt_row_t *);
@@ -127,6 +160,9 @@ int portal_files_page(portal_req_t *req, int status, const char *error)
                                 req->mount, i), "current", i == page));
     }
     json_object_set_new(d, "has_files", json_boolean(rows->nelts > 0));
+    json_object_set_new(d, "show_stored", json_boolean(
+                        total > 0 || (portal_upload_roles(req)
+                                      & req->user->role_bit)));
     json_object_set_new(d, "has_pages", json_boolean(npages > 1));
     json_object_set_new(d, "files", list);
     json_object_set_new(d, "total", json_integer(total));
@@ -146,6 +182,14 @@ int portal_files_page(portal_req_t *req, int status, const char *error)
             page + 1)));
     }
     json_object_set_new(d, "upload", portal_upload_settings(req));
+    if (req->user->role_bit & PORTAL_ROLE_CLIENT) {
+        json_t *sh = shared_section(req);
+
+        if (!sh) {
+            return portal_db_fail(req, "files_for_client");
+        }
+        json_object_set_new(d, "shared", sh);
+    }
     if (error) {
         json_object_set_new(d, "error", json_string(error));
     }
@@ -190,6 +234,18 @@ pt_row_t *portal_own_file(portal_req_t *req, int *rc)
         return NULL;
     }
     if (!row) {
+        pt_row_t *shared = NULL;
+
+        /* a client may read a file published to it, not change it */
+        if ((req->user->role_bit & PORTAL_ROLE_CLIENT)
+            && pt_db_one(db, "file_for_client", &shared,
+                         PT_ARGS(req->arg, portal_i64(req->r->pool,
+                                                      req->user->id)))
+               == APR_SUCCESS && shared) {
+            *rc = portal_error(req, HTTP_FORBIDDEN, "Only the file's owner "
+                               "may change it.");
+            return NULL;
+        }
         *rc = portal_error(req, HTTP_NOT_FOUND, "There is no such file.");
     }
     return row;
@@ -233,18 +289,31 @@ static int file_page(portal_req_t *req, pt_row_t *row, int status,
                         r->pool, req->mount, "/files/", uuid,
                         "/receipt.tsr", NULL)));
     json_object_set_new(d, "file", f);
-    links = portal_links_json(req, pt_row_int(row, "id"), uuid);
-    json_object_set_new(d, "has_links", json_boolean(json_array_size(links)));
-    json_object_set_new(d, "links", links);
-    json_object_set_new(d, "link_hours", json_integer(
-        portal_files_link_lifetime(&req->conf->files) / 3600));
-    json_object_set_new(d, "link_max_hours", json_integer(max / 3600));
     if (notice) {
         json_object_set_new(d, "notice", json_string(notice));
     }
     if (error) {
         json_object_set_new(d, "error", json_string(error));
     }
+    if (pt_row_get(row, "owner")) {
+        /* a client's view of a file published to it */
+        json_object_set_new(f, "shared_by", json_string(pt_row_get(row,
+                                                                   "owner")));
+        return portal_render(req, status, "file", d);
+    }
+    json_object_set_new(f, "mine", json_true());
+    if (req->user->role_bit & (PORTAL_ROLE_OPERATIONS | PORTAL_ROLE_ADMIN)) {
+        json_t *sh = json_object();
+
+        portal_file_sharing(req, row, sh);
+        json_object_set_new(f, "sharing", sh);
+    }
+    links = portal_links_json(req, pt_row_int(row, "id"), uuid);
+    json_object_set_new(d, "has_links", json_boolean(json_array_size(links)));
+    json_object_set_new(d, "links", links);
+    json_object_set_new(d, "link_hours", json_integer(
+        portal_files_link_lifetime(&req->conf->files) / 3600));
+    json_object_set_new(d, "link_max_hours", json_integer(max / 3600));
     return portal_render(req, status, "file", d);
 }
 
@@ -252,7 +321,7 @@ int portal_file_page(portal_req_t *req, int status, const char *notice,
                      const char *error)
 {
     int rc;
-    pt_row_t *row = portal_own_file(req, &rc);
+    pt_row_t *row = portal_readable_file(req, &rc);
 
     if (!row) {
         return rc;
@@ -269,6 +338,9 @@ int portal_file_get(portal_req_t *req)
     }
     else if (apr_table_get(req->query, "revoked")) {
         n = "The link was revoked: it no longer works.";
+    }
+    else if (apr_table_get(req->query, "published")) {
+        n = "Who may see the file was changed.";
     }
     return portal_file_page(req, HTTP_OK, n, NULL);
 }

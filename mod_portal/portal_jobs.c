@@ -78,6 +78,12 @@ static apr_status_t purge_sessions(server_rec *s, pt_db_t *db,
                         PT_ARGS(apr_psprintf(db->pool, "%" APR_INT64_T_FMT,
                                              now - 86400)));
     }
+    if (rv == APR_SUCCESS) {
+        /* signed-out API tokens that have expired anyway (after the
+         * leeway, so none comes back to life) */
+        rv = pt_db_exec(db, "jwt_revoked_purge", NULL, PT_ARGS(portal_i64(
+                        db->pool, now - portal_api_leeway(&c->api))));
+    }
     return rv;
 }
 

@@ -8,6 +8,11 @@
  * changed token fails the MAC, a token cannot be moved to another file
  * or given a later expiry, and the owner's page can show the link again.
  * The token is taken out of the request line before httpd logs it.
+ *
+ * A link issued to a client by the API (file_links.user_id) works only
+ * for that client, proven by its bearer token or its session, and only
+ * while the file is still published to it; unless the file's owner made
+ * its links public (files.public_links).
  */
 #include "apr_strings.h"
 
@@ -30,7 +35,7 @@ static const char *link_mac(portal_req_t *req, const char *link_uuid,
                           PORTAL_SECRET_BYTES, msg, strlen(msg));
 }
 
-static const char *link_url(portal_req_t *req, const char *link_uuid,
+const char *portal_link_url(portal_req_t *req, const char *link_uuid,
                             const char *file_uuid, apr_int64_t expires)
 {
     return portal_link(req, apr_pstrcat(req->r->pool, "/d/", link_uuid, ".",
@@ -71,7 +76,7 @@ json_t *portal_links_json(portal_req_t *req, apr_int64_t file_id,
             state = "used up";
         }
         l = json_pack("{s:s, s:s, s:s, s:I, s:s, s:b}",
-                      "id", uuid, "url", link_url(req, uuid, file_uuid, exp),
+                      "id", uuid, "url", portal_link_url(req, uuid, file_uuid, exp),
                       "expires", portal_fmt_time(p, exp),
                       "downloads", (json_int_t)used, "state", state,
                       "active", !strcmp(state, "active"));
@@ -160,7 +165,7 @@ int portal_link_create_post(portal_req_t *req)
     if (req->want_json) {
         return portal_json(req, HTTP_CREATED, json_pack(
             "{s:s, s:s, s:I}", "id", uuid, "url",
-            link_url(req, uuid, req->arg, now + hours * 3600),
+            portal_link_url(req, uuid, req->arg, now + hours * 3600),
             "expires_at", (json_int_t)(now + hours * 3600)));
     }
     return portal_file_page(req, HTTP_OK, "The link is ready: copy it from "
@@ -202,6 +207,46 @@ int portal_link_revoke_post(portal_req_t *req)
     }
     return portal_redirect(req, apr_pstrcat(req->r->pool, "/files/",
                                             req->arg, "?revoked=1", NULL));
+}
+
+/* A link issued to one client: is this request that client, and does it
+ * still see the file?  1 when it may go on; else 0, with the refusal made
+ * and *rc what the handler returns. */
+static int bound_ok(portal_req_t *req, pt_db_t *db, const pt_row_t *row,
+                    int *rc)
+{
+    pt_row_t *still = NULL;
+
+    if (!req->user) {
+        apr_table_setn(req->r->err_headers_out, "WWW-Authenticate",
+                       "Bearer realm=\"portal\"");
+        *rc = portal_error(req, HTTP_UNAUTHORIZED, "This link works only "
+                           "for the account it was issued to: sign in, or "
+                           "send that account's access token.");
+        return 0;
+    }
+    if (req->user->id != pt_row_int(row, "bound_to")) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r,
+                      PORTAL_LOGNO(0343) "user %s presented link %s, "
+                      "issued to another account", req->user->uuid,
+                      pt_row_get(row, "link_uuid"));
+        *rc = portal_error(req, HTTP_FORBIDDEN, "This link was issued to "
+                           "another account.");
+        return 0;
+    }
+    if (pt_db_one(db, "file_for_client", &still,
+                  PT_ARGS(pt_row_get(row, "uuid"),
+                          portal_i64(req->r->pool, req->user->id)))
+        != APR_SUCCESS) {
+        *rc = portal_db_fail(req, "link check");
+        return 0;
+    }
+    if (!still) {
+        *rc = portal_error(req, HTTP_GONE, "This file is no longer shared "
+                           "with you.");
+        return 0;
+    }
+    return 1;
 }
 
 int portal_link_download(portal_req_t *req)
@@ -248,6 +293,10 @@ int portal_link_download(portal_req_t *req)
            >= pt_row_int(row, "max_downloads")) {
         return portal_error(req, HTTP_GONE, "This download link has been "
                             "used as many times as it allows.");
+    }
+    if (pt_row_get(row, "bound_to") && !pt_row_int(row, "public_links")
+        && !bound_ok(req, db, row, &rc)) {
+        return rc;
     }
     rc = portal_send_file(req, row, &complete);
     if (complete) {

@@ -76,10 +76,11 @@ json_t *portal_page_data(portal_req_t *req, const char *title)
                         portal_csrf_token(req)));
     if (u) {
         json_object_set_new(d, "user", json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}",
             "id", u->uuid, "username", u->username, "email", u->email,
             "first_name", u->first_name, "last_name", u->last_name,
-            "address", u->address, "role", u->role));
+            "address", u->address, "role", u->role,
+            "is_admin", (u->role_bit & PORTAL_ROLE_ADMIN) != 0));
     }
     return d;
 }
@@ -177,8 +178,12 @@ static const char *status_code(int status)
         return "payload_too_large";
     case HTTP_UNSUPPORTED_MEDIA_TYPE:
         return "unsupported_media_type";
+    case HTTP_GONE:
+        return "gone";
+    case HTTP_RANGE_NOT_SATISFIABLE:
+        return "range_not_satisfiable";
     case HTTP_SERVICE_UNAVAILABLE:
-        return "unavailable";
+        return "service_unavailable";
     default:
         return status >= 500 ? "internal_error" : "error";
     }

@@ -27,34 +27,29 @@ static int is_form_type(const char *ct)
     return ct[n] == '\0' || ct[n] == ';' || apr_isspace(ct[n]);
 }
 
-int portal_read_form(portal_req_t *req, const char **msg)
+int portal_read_body(portal_req_t *req, const char **data, apr_size_t *len,
+                     const char **msg)
 {
     request_rec *r = req->r;
     const char *cl = apr_table_get(r->headers_in, "Content-Length");
     int max = portal_conf_form_max(req->conf);
     pt_buf_t body;
-    pt_err_t err = { 0 };
     char chunk[8192];
     long got;
     int rc;
 
-    if (!is_form_type(apr_table_get(r->headers_in, "Content-Type"))) {
-        *msg = "Send the form as " FORM_TYPE ".";
-        return HTTP_UNSUPPORTED_MEDIA_TYPE;
-    }
     if (cl) {
         char *end;
-        apr_off_t len;
+        apr_off_t n;
 
-        if (apr_strtoff(&len, cl, &end, 10) != APR_SUCCESS || *end
-            || len < 0) {
+        if (apr_strtoff(&n, cl, &end, 10) != APR_SUCCESS || *end || n < 0) {
             *msg = "The Content-Length header is not a number.";
             return HTTP_BAD_REQUEST;
         }
-        if (len > max) {
+        if (n > max) {
             r->connection->keepalive = AP_CONN_CLOSE;
-            *msg = apr_psprintf(r->pool, "The form is larger than the %d "
-                                "bytes this portal accepts.", max);
+            *msg = apr_psprintf(r->pool, "The request body is larger than "
+                                "the %d bytes this portal accepts.", max);
             return HTTP_REQUEST_ENTITY_TOO_LARGE;
         }
     }
@@ -69,8 +64,9 @@ int portal_read_form(portal_req_t *req, const char **msg)
             if (pt_buf_append(&body, chunk, (apr_size_t)got)
                 != APR_SUCCESS) {
                 r->connection->keepalive = AP_CONN_CLOSE;
-                *msg = apr_psprintf(r->pool, "The form is larger than the "
-                                    "%d bytes this portal accepts.", max);
+                *msg = apr_psprintf(r->pool, "The request body is larger "
+                                    "than the %d bytes this portal "
+                                    "accepts.", max);
                 return HTTP_REQUEST_ENTITY_TOO_LARGE;
             }
         }
@@ -80,13 +76,39 @@ int portal_read_form(portal_req_t *req, const char **msg)
             return HTTP_BAD_REQUEST;
         }
     }
-    if (pt_form_parse(r->pool, body.data, body.len, &req->form, &err)
+    *data = body.data ? body.data : "";
+    *len = body.len;
+    return OK;
+}
+
+int portal_read_form(portal_req_t *req, const char **msg)
+{
+    request_rec *r = req->r;
+    pt_err_t err = { 0 };
+    const char *data;
+    apr_size_t len;
+    int rc;
+
+    if (!is_form_type(apr_table_get(r->headers_in, "Content-Type"))) {
+        *msg = "Send the form as " FORM_TYPE ".";
+        return HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
+    rc = portal_read_body(req, &data, &len, msg);
+    if (rc != OK) {
+        return rc;
+    }
+    if (pt_form_parse(r->pool, data, len, &req->form, &err)
         != APR_SUCCESS) {
         *msg = apr_pstrcat(r->pool, "The form could not be read: ",
                            err.what, NULL);
         return HTTP_BAD_REQUEST;
     }
     return OK;
+}
+
+int portal_is_form_type(const char *ct)
+{
+    return is_form_type(ct);
 }
 
 int portal_read_checked(portal_req_t *req,

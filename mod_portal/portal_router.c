@@ -4,8 +4,18 @@
  * The path is taken below the mount point (the <Location> that set
  * `SetHandler portal`), so the same routes serve "/" and "/portal".
  * Unknown paths get 404, known paths with another method 405 and Allow.
- * Routes marked AUTH need a signed-in user: the router checks that once,
- * before the handler runs.
+ * Who may reach a route is said here, once, and checked before the
+ * handler runs:
+ *   AUTH    a signed-in user (the session cookie)
+ *   API     a bearer token (Authorization header only: cookies are not
+ *           even read, which is what makes the API safe without CSRF
+ *           tokens); errors are JSON
+ *   APIPUB  the API without a token (sign-in, sign-up, the OpenAPI file)
+ *   BEARER  the session, or a bearer token when one is sent (download
+ *           links, which API clients and browsers both follow)
+ *   UPLOAD  the roles PortalUploadRoles names
+ * and the route's roles (PORTAL_ROLE_* bits; 0: any signed-in user).  A
+ * user whose role is not among them gets 403.
  */
 #include "apr_strings.h"
 #include "http_core.h"
@@ -18,12 +28,21 @@ APLOG_USE_MODULE(portal);
 typedef int (*route_fn)(portal_req_t *req);
 
 #define ROUTE_AUTH 1            /* needs a signed-in user */
+#define ROUTE_API 2             /* needs a bearer token */
+#define ROUTE_APIPUB 4          /* the API, no token needed */
+#define ROUTE_BEARER 8          /* session, or a bearer token if sent */
+#define ROUTE_UPLOAD 16         /* roles from PortalUploadRoles */
+
+#define CLIENT PORTAL_ROLE_CLIENT
+#define OPS (PORTAL_ROLE_OPERATIONS | PORTAL_ROLE_ADMIN)
+#define ADMIN PORTAL_ROLE_ADMIN
 
 typedef struct route_t {
     const char *path;
     int method;                 /* M_GET (also serves HEAD) or M_POST */
     route_fn fn;
     int flags;
+    int roles;                  /* PORTAL_ROLE_* bits; 0: any */
 } route_t;
 
 static int logout_get(portal_req_t *req);
@@ -54,8 +73,8 @@ static const route_t routes[] = {
     { "/sessions/revoke", M_POST, portal_session_revoke_post, ROUTE_AUTH },
     { "/sessions/revoke_others", M_POST, portal_sessions_revoke_others_post,
       ROUTE_AUTH },
-    { "/upload", M_POST, portal_upload_post, ROUTE_AUTH },
-    { "/dashboard", M_POST, portal_upload_post, ROUTE_AUTH },
+    { "/upload", M_POST, portal_upload_post, ROUTE_AUTH | ROUTE_UPLOAD },
+    { "/dashboard", M_POST, portal_upload_post, ROUTE_AUTH | ROUTE_UPLOAD },
     { "/files", M_GET, portal_files_get, ROUTE_AUTH },
     { "/files/*", M_GET, portal_file_get, ROUTE_AUTH },
     { "/files/*/download", M_GET, portal_file_download, ROUTE_AUTH },
@@ -65,11 +84,38 @@ static const route_t routes[] = {
     { "/files/*/links", M_POST, portal_link_create_post, ROUTE_AUTH },
     { "/files/*/links/*/revoke", M_POST, portal_link_revoke_post,
       ROUTE_AUTH },
-    { "/d/*", M_GET, portal_link_download, 0 },
+    { "/files/*/publish", M_POST, portal_file_publish_post, ROUTE_AUTH, OPS },
+    { "/d/*", M_GET, portal_link_download, ROUTE_BEARER },
     { "/tsa.crt", M_GET, portal_tsa_cert_get, 0 },
     { "/iocs", M_GET, portal_iocs_get, ROUTE_AUTH },
     { "/iocs/export", M_GET, portal_iocs_export_get, ROUTE_AUTH },
-    { NULL, 0, NULL, 0 }
+    { "/admin", M_GET, portal_admin_get, ROUTE_AUTH, ADMIN },
+    { "/admin/users/new", M_GET, portal_admin_new_get, ROUTE_AUTH, ADMIN },
+    { "/admin/users/new", M_POST, portal_admin_new_post, ROUTE_AUTH, ADMIN },
+    { "/admin/users/*", M_GET, portal_admin_user_get, ROUTE_AUTH, ADMIN },
+    { "/admin/users/*/role", M_POST, portal_admin_role_post, ROUTE_AUTH,
+      ADMIN },
+    { "/admin/users/*/disable", M_POST, portal_admin_disable_post,
+      ROUTE_AUTH, ADMIN },
+    { "/admin/users/*/enable", M_POST, portal_admin_enable_post, ROUTE_AUTH,
+      ADMIN },
+    { "/admin/users/*/delete", M_POST, portal_admin_delete_post, ROUTE_AUTH,
+      ADMIN },
+    /* the JSON API: the paths and fields of the service it replaces */
+    { "/api/ops/login", M_POST, portal_api_ops_login, ROUTE_APIPUB },
+    { "/api/client/login", M_POST, portal_api_client_login, ROUTE_APIPUB },
+    { "/api/client/signup", M_POST, portal_api_client_signup, ROUTE_APIPUB },
+    { "/api/client/verify-email", M_GET, portal_api_client_verify,
+      ROUTE_APIPUB },
+    { "/api/openapi.json", M_GET, portal_api_openapi, ROUTE_APIPUB },
+    { "/api/ops/upload", M_POST, portal_api_ops_upload,
+      ROUTE_API | ROUTE_UPLOAD },
+    { "/api/client/files", M_GET, portal_api_client_files, ROUTE_API,
+      CLIENT },
+    { "/api/client/download/*", M_GET, portal_api_client_download,
+      ROUTE_API, CLIENT },
+    { "/api/logout", M_POST, portal_api_logout, ROUTE_API },
+    { NULL, 0, NULL, 0, 0 }
 };
 
 /* Does path match pattern?  A '*' segment in the pattern matches one
@@ -138,27 +184,92 @@ static int not_signed_in(portal_req_t *req)
                                                      : "/login");
 }
 
+static int db_down(portal_req_t *req)
+{
+    return portal_error(req, HTTP_SERVICE_UNAVAILABLE,
+                        "The portal's database is not available right "
+                        "now. Please try again in a moment.");
+}
+
+/* Who is asking: the session, or the bearer token, as the route says. */
+static int authenticate(portal_req_t *req, const route_t *rt)
+{
+    int api = rt && (rt->flags & (ROUTE_API | ROUTE_APIPUB));
+
+    if (api || (!rt && !strncmp(req->path, "/api/", 5))) {
+        req->want_json = 1;
+    }
+    if (api) {
+        /* never the session cookie */
+        return (rt->flags & ROUTE_API) ? portal_bearer_auth(req) : OK;
+    }
+    if (rt && (rt->flags & ROUTE_BEARER)) {
+        const char *h = apr_table_get(req->r->headers_in, "Authorization");
+
+        if (h && !strncasecmp(h, "Bearer ", 7)) {
+            return portal_bearer_auth(req);
+        }
+    }
+    if (portal_session_load(req) != APR_SUCCESS) {
+        db_down(req);
+        return DONE;
+    }
+    return OK;
+}
+
+/* The route's role check, for a signed-in user. */
+static int role_allowed(portal_req_t *req, const route_t *rt)
+{
+    int bit = req->user->role_bit;
+
+    if ((rt->flags & ROUTE_UPLOAD) && !(portal_upload_roles(req) & bit)) {
+        return 0;
+    }
+    return !rt->roles || (rt->roles & bit);
+}
+
 static int dispatch(portal_req_t *req)
 {
     request_rec *r = req->r;
-    const route_t *rt;
+    const route_t *rt, *found = NULL;
     const char *allow = NULL;
-    int method = r->method_number;
+    int method = r->method_number, rc;
 
     for (rt = routes; rt->path; rt++) {
         if (!route_match(req, rt->path, req->path)) {
             continue;
         }
         if (rt->method == method) {
-            if ((rt->flags & ROUTE_AUTH) && !req->user) {
-                return not_signed_in(req);
-            }
-            return rt->fn(req);
+            found = rt;
+            break;
         }
         allow = allow ? apr_pstrcat(r->pool, allow, ", ",
                                     rt->method == M_GET ? "GET, HEAD"
                                                         : "POST", NULL)
                       : (rt->method == M_GET ? "GET, HEAD" : "POST");
+    }
+    rc = authenticate(req, found);
+    if (rc != OK) {
+        return rc == DONE ? OK : rc;    /* DONE: the answer was made */
+    }
+    if (found) {
+        if ((found->flags & ROUTE_AUTH) && !req->user) {
+            return not_signed_in(req);
+        }
+        if (req->user) {
+            req->upload_types = portal_upload_types_for(req);
+            if (!role_allowed(req, found)) {
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                              PORTAL_LOGNO(0110) "refused %s %s to %s user "
+                              "%s", r->method, req->path, req->user->role,
+                              req->user->uuid);
+                return portal_error(req, HTTP_FORBIDDEN,
+                                    (found->flags & ROUTE_UPLOAD)
+                                    ? "Your account may not upload files."
+                                    : "Your account may not do this.");
+            }
+        }
+        return found->fn(req);
     }
     if (allow) {
         apr_table_setn(r->err_headers_out, "Allow", allow);
@@ -213,6 +324,7 @@ int portal_handler(request_rec *r)
     req->change_code = dir->change_code != PORTAL_UNSET
                        ? dir->change_code
                        : portal_conf_change_code(req->conf);
+    req->dir = dir;
     req->upload_types = dir->upload_types
                         ? dir->upload_types
                         : portal_files_types(&req->conf->files);
@@ -253,10 +365,5 @@ int portal_handler(request_rec *r)
         req->query = apr_table_make(r->pool, 1);
     }
 
-    if (portal_session_load(req) != APR_SUCCESS) {
-        return portal_error(req, HTTP_SERVICE_UNAVAILABLE,
-                            "The portal's database is not available right "
-                            "now. Please try again in a moment.");
-    }
     return dispatch(req);
 }

@@ -66,15 +66,7 @@ apr_status_t portal_session_load(portal_req_t *req)
         portal_cookie_set(req, name, "", 0);
         return APR_SUCCESS;
     }
-    u = apr_pcalloc(r->pool, sizeof(*u));
-    u->id = pt_row_int(row, "user_id");
-    u->uuid = pt_row_get(row, "uuid");
-    u->username = pt_row_get(row, "username");
-    u->email = pt_row_get(row, "email");
-    u->first_name = pt_row_get(row, "first_name");
-    u->last_name = pt_row_get(row, "last_name");
-    u->address = pt_row_get(row, "address");
-    u->role = pt_row_get(row, "role");
+    u = portal_user_from_row(r->pool, row, pt_row_int(row, "user_id"));
     u->login_at = pt_row_int(row, "login_at");
     u->login_ip = pt_row_get(row, "login_ip");
     u->prev_login_at = pt_row_int(row, "prev_login_at");

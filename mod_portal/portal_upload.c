@@ -16,7 +16,13 @@
  * CSRF: the token comes in the X-CSRF-Token header or as the form field
  * csrf_token before the first file (browsers send fields in document
  * order, and the form puts it first), so nothing is stored for a forged
- * request.
+ * request.  POST /api/ops/upload is authenticated by its bearer token
+ * instead (no cookie is read there), takes exactly one file, and answers
+ * with its metadata.
+ *
+ * Files of operations and admin accounts are published as the fields
+ * audience, clients and public_links say (by default to every client),
+ * in the same transaction that records them (portal_publish.c).
  */
 #include "apr_strings.h"
 #include "apr_buckets.h"
@@ -33,6 +39,7 @@ APLOG_USE_MODULE(portal);
 
 #define UPLOAD_READ 65536
 #define CSRF_FIELD_MAX 256
+#define FIELD_MAX 8192          /* audience, clients, public_links */
 
 typedef struct up_file_t {
     const char *uuid;
@@ -55,6 +62,8 @@ typedef struct upload_t {
     apr_pool_t *fpool;          /* the current file's buffers */
     pt_db_t *db;
     int in_csrf;                /* inside the csrf_token field */
+    const char *in_field;       /* inside this publishing field */
+    apr_table_t *fields;        /* publishing fields received */
     pt_buf_t csrf;
     int csrf_ok;
     int skipping;               /* a part we ignore (empty file input) */
@@ -83,10 +92,17 @@ static apr_status_t part_begin(void *baton, const pt_mp_part_t *part)
 
     u->skipping = 0;
     u->in_csrf = 0;
+    u->in_field = NULL;
     if (!part->filename) {
         if (!strcmp(part->name, "csrf_token")) {
             u->in_csrf = 1;
             pt_buf_init(&u->csrf, r->pool, 64, CSRF_FIELD_MAX);
+        }
+        else if (!strcmp(part->name, "audience")
+                 || !strcmp(part->name, "clients")
+                 || !strcmp(part->name, "public_links")) {
+            u->in_field = apr_pstrdup(r->pool, part->name);
+            pt_buf_init(&u->csrf, r->pool, 64, FIELD_MAX);
         }
         else {
             u->skipping = 1;    /* other fields have no meaning here */
@@ -104,6 +120,9 @@ static apr_status_t part_begin(void *baton, const pt_mp_part_t *part)
     if (!*part->filename) {
         u->skipping = 1;        /* a file input with nothing chosen */
         return APR_SUCCESS;
+    }
+    if (u->req->api && u->files->nelts) {
+        return fail(u, HTTP_BAD_REQUEST, "Send one file per request.");
     }
     if (u->files->nelts >= portal_files_max_files(u->fc)) {
         return fail(u, HTTP_REQUEST_ENTITY_TOO_LARGE, apr_psprintf(
@@ -166,10 +185,14 @@ static apr_status_t part_data(void *baton, const char *buf, apr_size_t len)
     pt_err_t err = { 0 };
     apr_status_t rv;
 
-    if (u->in_csrf) {
+    if (u->in_csrf || u->in_field) {
         if (pt_buf_append(&u->csrf, buf, len) != APR_SUCCESS) {
-            return fail(u, HTTP_FORBIDDEN, "The form's security token is "
-                        "not valid.");
+            return u->in_csrf
+                   ? fail(u, HTTP_FORBIDDEN, "The form's security token is "
+                          "not valid.")
+                   : fail(u, HTTP_BAD_REQUEST, apr_psprintf(
+                          u->req->r->pool, "The field %s is longer than %d "
+                          "bytes.", u->in_field, FIELD_MAX));
         }
         return APR_SUCCESS;
     }
@@ -224,6 +247,12 @@ static apr_status_t part_end(void *baton)
 
     if (u->in_csrf) {
         return csrf_end(u);
+    }
+    if (u->in_field) {
+        apr_table_setn(u->fields, u->in_field,
+                       apr_pstrmemdup(r->pool, u->csrf.data, u->csrf.len));
+        u->in_field = NULL;
+        return APR_SUCCESS;
     }
     if (u->skipping || !f) {
         return APR_SUCCESS;
@@ -372,6 +401,47 @@ static int read_body(upload_t *u, pt_mp_t *mp)
     return OK;
 }
 
+/* Files of operations and admin accounts are published as the request's
+ * fields say (by default to every client); a client's stay private. */
+static int publish(upload_t *u, pt_db_t *db, up_file_t *f)
+{
+    portal_req_t *req = u->req;
+    const char *audience = apr_table_get(u->fields, "audience");
+    const char *pub = apr_table_get(u->fields, "public_links");
+    const char *msg = NULL;
+    pt_row_t *row = NULL;
+    int rc, public_links = 0;
+
+    if (!(req->user->role_bit & (PORTAL_ROLE_OPERATIONS | PORTAL_ROLE_ADMIN))) {
+        return OK;
+    }
+    if (pub && *pub) {
+        if (!strcmp(pub, "true") || !strcmp(pub, "1") || !strcmp(pub, "on")) {
+            public_links = 1;
+        }
+        else if (strcmp(pub, "false") && strcmp(pub, "0")) {
+            fail(u, HTTP_BAD_REQUEST, "public_links must be true or false.");
+            return u->status;
+        }
+    }
+    if (pt_db_one(db, "file_of_user", &row,
+                  PT_ARGS(f->uuid, portal_i64(req->r->pool, req->user->id)))
+        != APR_SUCCESS || !row) {
+        fail(u, HTTP_SERVICE_UNAVAILABLE, "The upload could not be "
+             "recorded. Please try again.");
+        return u->status;
+    }
+    rc = portal_publish(req, db, pt_row_int(row, "id"),
+                        audience && *audience ? audience : "clients",
+                        apr_table_get(u->fields, "clients"), public_links,
+                        &msg);
+    if (rc != OK) {
+        fail(u, rc, msg);
+        return u->status;
+    }
+    return OK;
+}
+
 /* Write the rows of every stored file in one transaction. */
 static int record_files(upload_t *u)
 {
@@ -406,6 +476,10 @@ static int record_files(upload_t *u)
             pt_db_run_named(db, "tx_rollback");
             fail(u, HTTP_SERVICE_UNAVAILABLE, "The upload could not be "
                  "recorded. Please try again.");
+            return u->status;
+        }
+        if (publish(u, db, f) != OK) {
+            pt_db_run_named(db, "tx_rollback");
             return u->status;
         }
     }
@@ -459,6 +533,8 @@ int portal_upload_post(portal_req_t *req)
     u.req = req;
     u.fc = &req->conf->files;
     u.files = apr_array_make(r->pool, 4, sizeof(up_file_t *));
+    u.fields = apr_table_make(r->pool, 4);
+    u.csrf_ok = req->api;       /* a bearer token, not a cookie */
     if (!ct || pt_mp_boundary(r->pool, ct, &boundary, &err)
                != APR_SUCCESS) {
         return portal_error(req, HTTP_UNSUPPORTED_MEDIA_TYPE, apr_pstrcat(
@@ -491,7 +567,7 @@ int portal_upload_post(portal_req_t *req)
             return upload_failed(req, &u);
         }
     }
-    if (hdr) {
+    if (hdr && !req->api) {
         req->form = apr_table_make(r->pool, 1);
         apr_table_setn(req->form, "csrf_token", hdr);
         u.csrf_ok = portal_csrf_check(req);
@@ -506,6 +582,10 @@ int portal_upload_post(portal_req_t *req)
                             "The upload could not be started.");
     }
     rc = read_body(&u, mp);
+    if (rc == OK && u.files->nelts == 0 && req->api) {
+        fail(&u, HTTP_BAD_REQUEST, "Send the file in the field \"file\".");
+        rc = u.status;
+    }
     if (rc == OK && u.files->nelts == 0) {
         fail(&u, u.csrf_ok ? HTTP_BAD_REQUEST : HTTP_FORBIDDEN,
              u.csrf_ok ? "Choose at least one file to upload."
@@ -529,6 +609,12 @@ int portal_upload_post(portal_req_t *req)
     if (!req->want_json) {
         return portal_redirect(req, apr_psprintf(r->pool,
                                "/files?uploaded=%d", u.files->nelts));
+    }
+    if (req->api) {
+        up_file_t *f = APR_ARRAY_IDX(u.files, 0, up_file_t *);
+
+        return portal_json(req, HTTP_CREATED, portal_file_meta(
+                           req, f->uuid));
     }
     list = json_array();
     for (i = 0; i < u.files->nelts; i++) {

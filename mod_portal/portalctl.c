@@ -5,6 +5,9 @@
  *   portalctl [--data DIR | --db DRIVER:PARAMS] [--sql DIR] migrate|status|users
  *   portalctl [...] ioc-refresh [--feed NAME] [--file PATH --format FORMAT]
  *             [--force]
+ *   portalctl [...] user add --role ROLE --username U --email E
+ *             --first-name F --last-name L [--address A]
+ *             [--password-file FILE]
  *
  * `render` shows what the portal's template engine makes of a template, so
  * a site owner can preview a customised one.  The other commands act on
@@ -12,11 +15,18 @@
  * DIR/portal.db) or on any database named with --db (e.g.
  * "pgsql:host=127.0.0.1 dbname=portal user=portal").  Linked with the core
  * only: no httpd needed.
+ *
+ * `user add` makes an account with any role (the first admin, typically),
+ * already confirmed.  The password is never taken from the command line,
+ * where other users could see it: it is the first line of --password-file,
+ * or read from standard input.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <termios.h>
 #include <sys/stat.h>
 
 #include <apr_general.h>
@@ -24,6 +34,7 @@
 #include <apr_time.h>
 #include <apr_dbd.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "pt_core.h"
 #include "pt_buf.h"
@@ -31,6 +42,9 @@
 #include "pt_sql.h"
 #include "pt_ioc.h"
 #include "pt_iocdb.h"
+#include "pt_crypto.h"
+#include "pt_password.h"
+#include "pt_validate.h"
 
 #define DEFAULT_DATA_DIR "/var/lib/mod_portal"
 
@@ -44,6 +58,9 @@ typedef struct ctl_t {
     const char *file;           /* ioc-refresh --file */
     const char *format;         /* ioc-refresh --format */
     int force;                  /* ioc-refresh --force: ignore the lease */
+    /* user add */
+    const char *role, *username, *email, *first_name, *last_name, *address;
+    const char *password_file;  /* NULL or "-": standard input */
 } ctl_t;
 
 static void usage(FILE *out)
@@ -60,7 +77,16 @@ static void usage(FILE *out)
         "  migrate   bring the database schema up to date\n"
         "  status    schema version, accounts, sessions, mail outbox,\n"
         "            background jobs\n"
-        "  users     list the accounts\n"
+        "  users     list the accounts (role, last sign-in, active or\n"
+        "            disabled)\n"
+        "  user add --role ROLE --username U --email E --first-name F\n"
+        "           --last-name L [--address A] [--password-file FILE]\n"
+        "            make an account (ROLE client, operations or admin)\n"
+        "            whose email address counts as confirmed, and print\n"
+        "            its id; the password is the first line of FILE, or\n"
+        "            is read from standard input (asked twice on a\n"
+        "            terminal) when FILE is absent or -; an existing\n"
+        "            username or email address is refused (exit 1)\n"
         "  ioc-refresh  pull the threat-intelligence feeds the server\n"
         "            declared (PortalIocFeed) now, with progress: all of\n"
         "            them, or --feed NAME; or load --file PATH of --format\n"
@@ -342,17 +368,226 @@ static int cmd_users(ctl_t *ctl, pt_db_t *db)
     if (pt_db_select(db, "users_list", &rows, PT_NOARGS) != APR_SUCCESS) {
         return fail(db->errmsg);
     }
-    printf("%-36s  %-20s  %-11s  %-30s  %s\n", "id", "username", "role",
-           "email", "last sign-in");
+    printf("%-36s  %-20s  %-11s  %-30s  %-23s  %s\n", "id", "username",
+           "role", "email", "last sign-in", "status");
     for (i = 0; i < rows->nelts; i++) {
         pt_row_t *row = APR_ARRAY_IDX(rows, i, pt_row_t *);
 
-        printf("%-36s  %-20s  %-11s  %-30s  %s\n", pt_row_get(row, "uuid"),
-               pt_row_get(row, "username"), pt_row_get(row, "role"),
-               pt_row_get(row, "email"),
-               when(ctl->pool, pt_row_get(row, "last_login_at")));
+        printf("%-36s  %-20s  %-11s  %-30s  %-23s  %s\n",
+               pt_row_get(row, "uuid"), pt_row_get(row, "username"),
+               pt_row_get(row, "role"), pt_row_get(row, "email"),
+               when(ctl->pool, pt_row_get(row, "last_login_at")),
+               pt_row_get(row, "disabled_at") ? "disabled" : "active");
     }
     printf("%d accounts\n", rows->nelts);
+    return 0;
+}
+
+/* ------------------------------------------------------------ user add */
+
+#define PW_BUF (PT_PASSWORD_MAX_LEN + 3)    /* the line, its end, NUL */
+
+/* Read one line from f into buf (PW_BUF bytes) without its line end.
+ * NULL, or what is wrong. */
+static const char *read_line(FILE *f, char *buf)
+{
+    apr_size_t n;
+
+    if (!fgets(buf, PW_BUF, f)) {
+        return "no password given";
+    }
+    n = strlen(buf);
+    if (n && buf[n - 1] == '\n') {
+        buf[--n] = '\0';
+    }
+    else if (!feof(f)) {
+        return "the password is too long";
+    }
+    if (n && buf[n - 1] == '\r') {
+        buf[--n] = '\0';
+    }
+    return n ? NULL : "the password is empty";
+}
+
+/* Ask for a line on the terminal without echoing it. */
+static const char *prompt_line(const char *prompt, char *buf)
+{
+    struct termios old, quiet;
+    int have = tcgetattr(STDIN_FILENO, &old) == 0;
+    const char *bad;
+
+    fputs(prompt, stderr);
+    fflush(stderr);
+    if (have) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    bad = read_line(stdin, buf);
+    if (have) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fputc('\n', stderr);
+    }
+    return bad;
+}
+
+/* The new account's password: the first line of --password-file, or of
+ * standard input (asked twice on a terminal).  Into buf (PW_BUF bytes). */
+static int read_password(ctl_t *ctl, char *buf)
+{
+    const char *file = ctl->password_file, *bad;
+
+    if (file && strcmp(file, "-")) {
+        FILE *f = fopen(file, "r");
+
+        if (!f) {
+            return fail(apr_psprintf(ctl->pool, "cannot read %s: %s", file,
+                                     strerror(errno)));
+        }
+        bad = read_line(f, buf);
+        fclose(f);
+    }
+    else if (isatty(STDIN_FILENO)) {
+        char again[PW_BUF];
+
+        bad = prompt_line("Password for the new account: ", buf);
+        if (!bad) {
+            bad = prompt_line("The same password again: ", again);
+        }
+        if (!bad && strcmp(buf, again)) {
+            bad = "the two passwords differ";
+        }
+        OPENSSL_cleanse(again, sizeof(again));
+    }
+    else {
+        bad = read_line(stdin, buf);
+    }
+    return bad ? fail(bad) : 0;
+}
+
+/* Every field valid?  Prints what is not (as the web form says it). */
+static int check_fields(ctl_t *ctl, const char *pw)
+{
+    static const char *const roles[] = { "client", "operations", "admin" };
+    const char *what[] = { "--username", "--email", "--first-name",
+                           "--last-name", "--address", "password" };
+    const char *why[6];
+    int i, bad = 0, role = 0;
+
+    why[0] = pt_validate_username(ctl->username);
+    why[1] = pt_validate_email(ctl->email);
+    why[2] = pt_validate_name(ctl->first_name);
+    why[3] = pt_validate_name(ctl->last_name);
+    why[4] = *ctl->address ? pt_validate_address(ctl->address) : NULL;
+    why[5] = pt_validate_password(pw, ctl->username);
+    for (i = 0; i < 6; i++) {
+        if (why[i]) {
+            fprintf(stderr, "portalctl: %s: %s\n", what[i], why[i]);
+            bad = 1;
+        }
+    }
+    for (i = 0; i < 3; i++) {
+        role |= !strcmp(ctl->role, roles[i]);
+    }
+    if (!role) {
+        fprintf(stderr, "portalctl: --role: one of client, operations or "
+                "admin\n");
+        bad = 1;
+    }
+    return bad;
+}
+
+/* Is the username or email taken?  Prints which (1), or 0. */
+static int taken(ctl_t *ctl, pt_db_t *db, int *rc)
+{
+    const char *ulc = pt_ascii_lower(ctl->pool, ctl->username);
+    const char *elc = pt_ascii_lower(ctl->pool, ctl->email);
+    pt_row_t *row;
+
+    *rc = 0;
+    if (pt_db_one(db, "user_taken", &row, PT_ARGS(ulc, elc))
+        != APR_SUCCESS) {
+        *rc = fail(db->errmsg);
+        return 1;
+    }
+    if (pt_row_int(row, "username_taken")) {
+        fprintf(stderr, "portalctl: the username '%s' is already taken\n",
+                ctl->username);
+        *rc = 1;
+    }
+    if (pt_row_int(row, "email_taken")) {
+        fprintf(stderr, "portalctl: an account with the email address "
+                "'%s' already exists\n", ctl->email);
+        *rc = 1;
+    }
+    return *rc;
+}
+
+/* Before the database is opened (and, as root, before acting as the
+ * data folder's owner, who may not read the password file): the fields,
+ * the password and its hash (argon2id with the module's default cost; a
+ * server configured for more rehashes it at the first sign-in). */
+static int user_add_prepare(ctl_t *ctl, const char **hash)
+{
+    pt_argon2_params_t params = { PT_ARGON2_DEFAULT_M, PT_ARGON2_DEFAULT_T,
+                                  PT_ARGON2_DEFAULT_P };
+    char pw[PW_BUF];
+    int rc;
+
+    if (!ctl->role || !ctl->username || !ctl->email || !ctl->first_name
+        || !ctl->last_name) {
+        fprintf(stderr, "portalctl: user add needs --role, --username, "
+                "--email, --first-name and --last-name\n");
+        return 2;
+    }
+    if (!ctl->address) {
+        ctl->address = "";
+    }
+    if (read_password(ctl, pw)) {
+        return 1;
+    }
+    rc = check_fields(ctl, pw);
+    if (!rc && pt_password_hash(ctl->pool, pw, &params, hash)
+               != APR_SUCCESS) {
+        rc = fail("cannot hash the password");
+    }
+    OPENSSL_cleanse(pw, sizeof(pw));
+    return rc;
+}
+
+static int cmd_user_add(ctl_t *ctl, pt_db_t *db, const char *hash)
+{
+    apr_pool_t *p = ctl->pool;
+    const char *ulc, *elc, *uuid, *now;
+    int rc;
+
+    if (migrate(ctl, db, 1)) {
+        return 1;
+    }
+    ulc = pt_ascii_lower(p, ctl->username);
+    elc = pt_ascii_lower(p, ctl->email);
+    if (taken(ctl, db, &rc)) {
+        return rc;
+    }
+    if (pt_uuid_new(p, &uuid) != APR_SUCCESS) {
+        return fail("no random numbers for the account's id");
+    }
+    now = apr_psprintf(p, "%" APR_INT64_T_FMT, apr_time_sec(apr_time_now()));
+    if (pt_db_exec(db, "user_insert", NULL,
+                   PT_ARGS(uuid, ctl->username, ulc, ctl->email, elc, hash,
+                           ctl->first_name, ctl->last_name, ctl->address,
+                           ctl->role, now, now, now)) != APR_SUCCESS) {
+        const char *msg = db->errmsg;
+
+        /* made meanwhile by someone else? */
+        if (taken(ctl, db, &rc)) {
+            return rc;
+        }
+        return fail(msg ? msg : "cannot insert the account");
+    }
+    printf("%s\n", uuid);
+    fprintf(stderr, "portalctl: created the %s account '%s'\n", ctl->role,
+            ctl->username);
     return 0;
 }
 
@@ -523,6 +758,7 @@ int main(int argc, const char *const *argv)
     const char *cmd = NULL, *args[2] = { NULL, NULL };
     int i, nargs = 0, rc;
     pt_db_t *db;
+    const char *hash = NULL;
 
     apr_app_initialize(&argc, &argv, NULL);
     atexit(apr_terminate);
@@ -561,6 +797,27 @@ int main(int argc, const char *const *argv)
         else if (!strcmp(a, "--force")) {
             ctl.force = 1;
         }
+        else if (!strcmp(a, "--role") && has_value) {
+            ctl.role = argv[++i];
+        }
+        else if (!strcmp(a, "--username") && has_value) {
+            ctl.username = argv[++i];
+        }
+        else if (!strcmp(a, "--email") && has_value) {
+            ctl.email = argv[++i];
+        }
+        else if (!strcmp(a, "--first-name") && has_value) {
+            ctl.first_name = argv[++i];
+        }
+        else if (!strcmp(a, "--last-name") && has_value) {
+            ctl.last_name = argv[++i];
+        }
+        else if (!strcmp(a, "--address") && has_value) {
+            ctl.address = argv[++i];
+        }
+        else if (!strcmp(a, "--password-file") && has_value) {
+            ctl.password_file = argv[++i];
+        }
         else if (a[0] == '-' && a[1] == '-') {
             fprintf(stderr, "portalctl: unknown option or missing value: "
                     "%s\n", a);
@@ -589,14 +846,26 @@ int main(int argc, const char *const *argv)
         }
         return cmd_render(&ctl, args[0], args[1]);
     }
+    if (!strcmp(cmd, "user") && (!args[0] || strcmp(args[0], "add"))) {
+        fprintf(stderr, "portalctl: user takes a subcommand: add\n");
+        usage(stderr);
+        return 2;
+    }
     if (strcmp(cmd, "migrate") && strcmp(cmd, "status")
-        && strcmp(cmd, "users") && strcmp(cmd, "ioc-refresh")) {
+        && strcmp(cmd, "users") && strcmp(cmd, "ioc-refresh")
+        && strcmp(cmd, "user")) {
         fprintf(stderr, "portalctl: unknown command '%s'\n", cmd);
         usage(stderr);
         return 2;
     }
     if (!ctl.sql_dir) {
         ctl.sql_dir = find_sql_dir(ctl.pool);
+    }
+    if (!strcmp(cmd, "user")) {
+        rc = user_add_prepare(&ctl, &hash);
+        if (rc) {
+            return rc;
+        }
     }
     apr_dbd_init(ctl.pool);
     rc = db_connect(&ctl, &db);
@@ -608,6 +877,9 @@ int main(int argc, const char *const *argv)
     }
     else if (!strcmp(cmd, "status")) {
         rc = cmd_status(&ctl, db);
+    }
+    else if (!strcmp(cmd, "user")) {
+        rc = cmd_user_add(&ctl, db, hash);
     }
     else if (!strcmp(cmd, "ioc-refresh")) {
         rc = migrate(&ctl, db, 1);

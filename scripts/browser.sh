@@ -39,6 +39,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# the story signs up (a client account) and then uploads, which the
+# product leaves to operations accounts unless a site allows clients too
+mkdir -p "$data/run/extra"
+echo 'PortalUploadRoles client operations admin' > "$data/run/extra/browser.conf"
 echo "browser.sh: starting the portal on port $port (log: t/browser/results/server.log)"
 portal_start "$port" "$data" results/server.log results/server.log
 url=$portal_url

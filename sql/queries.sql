@@ -49,7 +49,7 @@ VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %lld, %lld, %lld)
 
 -- name: user_by_login
 SELECT id, uuid, username, email, first_name, password_hash, role,
-       email_verified_at
+       email_verified_at, disabled_at
 FROM users
 WHERE username_lc = %s OR email_lc = %s
 ORDER BY CASE WHEN username_lc = %s THEN 0 ELSE 1 END
@@ -90,8 +90,80 @@ SELECT COUNT(*) AS n FROM users
 
 -- name: users_list
 SELECT uuid, username, email, first_name, last_name, role, created_at,
-       last_login_at
+       last_login_at, disabled_at
 FROM users ORDER BY id
+
+-- name: user_by_uuid
+-- The account an API token or an admin action names.
+SELECT id, uuid, username, email, first_name, last_name, address, role,
+       created_at, password_changed_at, email_verified_at, disabled_at,
+       last_login_at, last_login_ip, prev_login_at, prev_login_ip
+FROM users WHERE uuid = %s
+
+-- name: admin_users
+-- /admin: accounts matching a search, by username.  The argument, four
+-- times: '' for all, else '%word%': the lower-case word with % _ \
+-- escaped.  (Whole-line comments are not part of a query's text.)
+SELECT u.uuid, u.username, u.email, u.first_name, u.last_name, u.role,
+       u.created_at, u.last_login_at, u.disabled_at, u.email_verified_at,
+       (SELECT COUNT(*) FROM files f WHERE f.user_id = u.id) AS files
+FROM users u
+WHERE %s = '' OR u.username_lc LIKE %s ESCAPE '\'
+   OR u.email_lc LIKE %s ESCAPE '\'
+   OR lower(u.first_name || ' ' || u.last_name) LIKE %s ESCAPE '\'
+ORDER BY u.username_lc
+LIMIT %lld OFFSET %lld
+
+-- name: admin_users_count
+SELECT COUNT(*) AS n FROM users u
+WHERE %s = '' OR u.username_lc LIKE %s ESCAPE '\'
+   OR u.email_lc LIKE %s ESCAPE '\'
+   OR lower(u.first_name || ' ' || u.last_name) LIKE %s ESCAPE '\'
+
+-- name: admins_active
+-- Active admins other than the given account (the last one is kept).
+SELECT COUNT(*) AS n FROM users
+WHERE role = 'admin' AND disabled_at IS NULL AND id <> %lld
+
+-- name: user_set_role
+UPDATE users SET role = %s WHERE id = %lld
+
+-- name: user_disable
+UPDATE users SET disabled_at = %lld WHERE id = %lld AND disabled_at IS NULL
+
+-- name: user_enable
+UPDATE users SET disabled_at = NULL WHERE id = %lld
+
+-- name: user_delete
+DELETE FROM users WHERE id = %lld
+
+-- name: user_file_keys
+SELECT storage_key FROM files WHERE user_id = %lld
+
+-- name: pending_insert_all
+-- The objects of a user being deleted, for the store-cleanup job to
+-- remove should removing them now fail (created_at 0: due at once).
+INSERT INTO store_pending (storage_key, created_at)
+SELECT storage_key, 0 FROM files WHERE user_id = %lld
+
+-- name: admins_lock
+-- First in an admin action's transaction: locks the active admins' rows
+-- (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), so
+-- that two admins demoting each other at once cannot both pass the
+-- last-admin check (admins_active) and leave none.
+UPDATE users SET role = role WHERE role = 'admin' AND disabled_at IS NULL
+
+-- ---------------------------------------------------------------- API tokens
+
+-- name: jwt_revoke
+INSERT INTO jwt_revoked (jti, expires_at)
+SELECT %s, %lld WHERE NOT EXISTS (SELECT 1 FROM jwt_revoked WHERE jti = %s)
+
+-- name: jwt_is_revoked
+SELECT COUNT(*) AS n FROM jwt_revoked WHERE jti = %s
+
+-- name: jwt_revoked_purge
+DELETE FROM jwt_revoked WHERE expires_at <= %lld
 
 -- ---------------------------------------------------------------- sessions
 
@@ -109,6 +181,7 @@ SELECT s.user_id, s.created_at AS login_at, s.last_seen_at,
        u.role, u.prev_login_at, u.prev_login_ip
 FROM sessions s JOIN users u ON u.id = s.user_id
 WHERE s.id_hash = %s AND s.expires_at > %lld AND s.last_seen_at > %lld
+  AND u.disabled_at IS NULL
 
 -- name: session_touch
 UPDATE sessions SET last_seen_at = %lld WHERE id_hash = %s
@@ -280,7 +353,8 @@ WHERE user_id = %lld
 
 -- name: file_of_user
 SELECT id, uuid, name, size, content_type, sha256, sha1, storage,
-       storage_key, wrapped_key, receipt, receipt_at, created_at
+       storage_key, wrapped_key, receipt, receipt_at, created_at, audience,
+       public_links
 FROM files WHERE uuid = %s AND user_id = %lld
 
 -- name: file_rename
@@ -288,6 +362,56 @@ UPDATE files SET name = %s WHERE uuid = %s AND user_id = %lld
 
 -- name: file_delete
 DELETE FROM files WHERE id = %lld AND user_id = %lld
+
+-- name: file_publish
+UPDATE files SET audience = %s, public_links = %d WHERE id = %lld
+
+-- name: file_shares_clear
+DELETE FROM file_shares WHERE file_id = %lld
+
+-- name: file_share_add
+-- A named client (by username or email, lower case): 0 rows when there
+-- is no such active client account.
+INSERT INTO file_shares (file_id, user_id)
+SELECT %lld, id FROM users
+WHERE (username_lc = %s OR email_lc = %s) AND role = 'client'
+  AND NOT EXISTS (SELECT 1 FROM file_shares s
+                  WHERE s.file_id = %lld AND s.user_id = users.id)
+
+-- name: file_shares_of
+SELECT u.username FROM file_shares s JOIN users u ON u.id = s.user_id
+WHERE s.file_id = %lld ORDER BY u.username_lc
+
+-- name: files_for_client
+-- What operations published to a client: to every client, or to it.
+SELECT f.uuid, f.name, f.size, f.content_type, f.sha256, f.created_at,
+       u.username AS owner
+FROM files f JOIN users u ON u.id = f.user_id
+WHERE f.audience = 'clients'
+   OR (f.audience = 'named'
+       AND EXISTS (SELECT 1 FROM file_shares s
+                   WHERE s.file_id = f.id AND s.user_id = %lld))
+ORDER BY f.created_at DESC, f.id DESC
+LIMIT %lld OFFSET %lld
+
+-- name: files_for_client_count
+SELECT COUNT(*) AS n FROM files f
+WHERE f.audience = 'clients'
+   OR (f.audience = 'named'
+       AND EXISTS (SELECT 1 FROM file_shares s
+                   WHERE s.file_id = f.id AND s.user_id = %lld))
+
+-- name: file_for_client
+-- One file by uuid when it is published to the client.
+SELECT f.id, f.uuid, f.name, f.size, f.content_type, f.sha256, f.sha1,
+       f.storage, f.storage_key, f.wrapped_key, f.receipt, f.receipt_at,
+       f.created_at, f.audience, f.public_links, u.username AS owner
+FROM files f JOIN users u ON u.id = f.user_id
+WHERE f.uuid = %s
+  AND (f.audience = 'clients'
+       OR (f.audience = 'named'
+           AND EXISTS (SELECT 1 FROM file_shares s
+                       WHERE s.file_id = f.id AND s.user_id = %lld)))
 
 -- name: file_key_known
 SELECT COUNT(*) AS n FROM files WHERE storage_key = %s
@@ -313,13 +437,19 @@ VALUES (%s, %lld, %lld, %lld, %lld)
 -- name: links_of_file
 SELECT uuid, created_at, expires_at, max_downloads, downloads, last_used_at,
        revoked_at
-FROM file_links WHERE file_id = %lld
+FROM file_links WHERE file_id = %lld AND user_id IS NULL
 ORDER BY created_at DESC, id DESC
+
+-- name: link_insert_for
+-- A link issued to one account (the API's client download links).
+INSERT INTO file_links (uuid, file_id, created_at, expires_at, user_id)
+VALUES (%s, %lld, %lld, %lld, %lld)
 
 -- name: link_get
 SELECT l.id, l.uuid AS link_uuid, l.expires_at, l.max_downloads,
-       l.downloads, l.revoked_at, f.id AS file_id, f.uuid, f.name, f.size,
-       f.content_type, f.sha256, f.storage, f.storage_key, f.wrapped_key
+       l.downloads, l.revoked_at, l.user_id AS bound_to, f.id AS file_id,
+       f.uuid, f.name, f.size, f.content_type, f.sha256, f.storage,
+       f.storage_key, f.wrapped_key, f.public_links
 FROM file_links l JOIN files f ON f.id = l.file_id
 WHERE l.uuid = %s
 

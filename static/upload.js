@@ -266,6 +266,11 @@
             const token = form.querySelector('input[name="csrf_token"]');
             // the server reads the token before any file
             body.append('csrf_token', token ? token.value : '');
+            // who may see it (operations accounts): as chosen in the form
+            const audience = form.querySelector('[name="audience"]');
+            if (audience) {
+                body.append('audience', audience.value);
+            }
             body.append('file', this.file, this.file.name);
             this.xhr = xhr;
             this.started = performance.now();

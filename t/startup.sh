@@ -67,5 +67,44 @@ ok "$([ "$perm" = 600 ] && echo 0 || echo 1)" "with mode 0600 ($perm)"
 [ -f "$tmp/run/httpd.pid" ] && kill -TERM "$(cat "$tmp/run/httpd.pid")" 2>/dev/null
 sleep 1
 
+# API tokens signed with ES256 from a configured key pair
+conf "$tmp/jwt-missing.conf" "PortalJWTKey ES256 $tmp/none.key $tmp/none.pub"
+start "$tmp/jwt-missing.conf"; rc=$?
+ok "$([ $rc != 0 ] && [ $rc != 124 ] && echo 0 || echo 1)" "PortalJWTKey with missing key files stops start-up"
+grep -q "PortalJWTKey: .*none.key" "$tmp/out"; ok $? "naming the file"
+openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/jwt.key" 2>/dev/null
+openssl ec -in "$tmp/jwt.key" -pubout -out "$tmp/jwt.pub" 2>/dev/null
+openssl genrsa -out "$tmp/rsa.key" 2048 2>/dev/null
+conf "$tmp/jwt-mismatch.conf" "PortalJWTKey ES256 $tmp/rsa.key $tmp/jwt.pub"
+start "$tmp/jwt-mismatch.conf"; rc=$?
+ok "$([ $rc != 0 ] && [ $rc != 124 ] && echo 0 || echo 1)" "an RSA key for ES256 stops start-up"
+conf "$tmp/jwt.conf" "PortalJWTKey ES256 $tmp/jwt.key $tmp/jwt.pub" "PortalAPIReturnVerifyURL On" \
+    "PortalBaseURL http://127.0.0.1:18599"
+( timeout 20 /usr/sbin/apache2 -f "$tmp/jwt.conf" -DFOREGROUND > "$tmp/out" 2>&1 & )
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18599/login)" = 200 ] && break
+    sleep 0.5
+done
+api=http://127.0.0.1:18599/api/client
+signup=$(curl -s -H 'Content-Type: application/json' -d '{"username":"es256user","email":"es@example.org","password":"correct horse 9","first_name":"E","last_name":"S","address":"1 Curve St"}' "$api/signup")
+verify=$(printf '%s' "$signup" | sed -n 's/.*"verify-url": *"\([^"]*\)".*/\1/p')
+code=$(curl -s -o /dev/null -w '%{http_code}' "$verify")
+ok "$([ "$code" = 200 ] && echo 0 || echo 1)" "ES256 site: sign-up and confirmation over the API ($code)"
+tok=$(curl -s -H 'Content-Type: application/json' -d '{"username":"es256user","password":"correct horse 9"}' "$api/login" \
+      | sed -n 's/.*"access_token": *"\([^"]*\)".*/\1/p')
+alg=$(printf '%s' "${tok%%.*}" | tr '_-' '/+' | base64 -d 2>/dev/null | sed -n 's/.*"alg": *"\([^"]*\)".*/\1/p')
+ok "$([ "$alg" = ES256 ] && echo 0 || echo 1)" "the token is signed with ES256 ($alg)"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$api/files")
+ok "$([ "$code" = 200 ] && echo 0 || echo 1)" "and accepted ($code)"
+# flip a character in the middle of the signature
+sig=${tok##*.}
+c=$(printf '%s' "$sig" | cut -c20)
+[ "$c" = A ] && r=B || r=A
+bad="${tok%.*}.$(printf '%s' "$sig" | cut -c1-19)$r$(printf '%s' "$sig" | cut -c21-)"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $bad" "$api/files")
+ok "$([ "$code" = 401 ] && echo 0 || echo 1)" "with its signature changed it is refused ($code)"
+[ -f "$tmp/run/httpd.pid" ] && kill -TERM "$(cat "$tmp/run/httpd.pid")" 2>/dev/null
+sleep 1
+
 echo "1..$n"
 [ $failed = 0 ]

@@ -141,8 +141,13 @@ sub dbh {
 sub signed_in {
     my (%over) = @_;
     my $ua = client();
+    my $role = delete $over{role};
     my ($res, $user, $pw) = register_user($ua, %over);
     my $prefix = $over{prefix} // '';
+    # operations and admin accounts are made by an admin; the tests take
+    # the short way (t/19_admin.t goes the long way)
+    dbh()->do('UPDATE users SET role = ? WHERE username = ?', undef, $role, $user)
+        if $role;
     login_user($ua, $user, $pw, $prefix)->code == 303
         or die "cannot sign in $user";
     return ($ua, $user, $pw);
@@ -342,7 +347,7 @@ sub sink_start {
         open(STDIN, '<', '/dev/null');
         open(STDOUT, '>', '/dev/null');
         open(STDERR, '>', '/dev/null');
-        exec('sh', '-c', "exec $ENV{PORTAL_SINK}");
+        { exec('sh', '-c', "exec $ENV{PORTAL_SINK}") };
         POSIX::_exit(127);
     }
     open(my $fh, '>', $ENV{PORTAL_SINK_PIDFILE});

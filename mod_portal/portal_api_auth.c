@@ -1,0 +1,151 @@
+/*
+ * portal_api_auth.c -- bearer tokens for the JSON API.
+ *
+ * A token is a JWT (pt_jwt.c) signed with the key PortalJWTKey names,
+ * with iss, aud, sub (the account's uuid), iat, exp, jti and the role.
+ * Checking one takes, in order: the header's algorithm against the key's
+ * (alg none and algorithm swaps fail here), the signature, the claims
+ * with PortalJWTLeeway of clock skew, then the account: it must exist,
+ * not be disabled, and not have changed its password after the token was
+ * issued; and the jti must not be on the deny-list POST /api/logout
+ * writes.  Every failure is 401 with WWW-Authenticate: Bearer
+ * error="invalid_token" and a JSON body saying which check failed.
+ * The role used for authorization is the account's current one, not the
+ * token's claim, so a role change takes effect at once.
+ */
+#include "apr_strings.h"
+#include "apr_lib.h"
+
+#include "portal.h"
+#include "pt_crypto.h"
+#include "pt_jwt.h"
+
+APLOG_USE_MODULE(portal);
+
+int portal_api_error(portal_req_t *req, int status, const char *code,
+                     const char *message)
+{
+    return portal_json(req, status, portal_pool_json(
+                       req->r->pool, json_pack("{s:s, s:s}", "error", code,
+                                               "message", message)));
+}
+
+static int invalid_token(portal_req_t *req, const char *why)
+{
+    request_rec *r = req->r;
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0810)
+                  "refused an API token from %s: %s", r->useragent_ip, why);
+    /* why is one of our fixed messages: no quotes or backslashes */
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate", apr_psprintf(
+                   r->pool, "Bearer realm=\"portal\", "
+                   "error=\"invalid_token\", error_description=\"%s\"",
+                   why));
+    portal_api_error(req, HTTP_UNAUTHORIZED, "invalid_token",
+                     apr_pstrcat(r->pool, "The access token is not valid: ",
+                                 why, ".", NULL));
+    return DONE;
+}
+
+int portal_bearer_auth(portal_req_t *req)
+{
+    request_rec *r = req->r;
+    const portal_api_conf_t *a = &req->conf->api;
+    const char *h = apr_table_get(r->headers_in, "Authorization");
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    pt_jwt_claims_t c;
+    pt_err_t err = { 0 };
+    portal_user_t *u;
+    pt_row_t *row = NULL, *rev = NULL;
+    pt_db_t *db;
+
+    req->want_json = 1;
+    if (!h || strncasecmp(h, "Bearer ", 7)) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       "Bearer realm=\"portal\"");
+        portal_api_error(req, HTTP_UNAUTHORIZED, "unauthorized",
+                         "Send an access token: Authorization: Bearer "
+                         "<token> (from /api/client/login or "
+                         "/api/ops/login).");
+        return DONE;
+    }
+    h += 7;
+    while (*h == ' ') {
+        h++;
+    }
+    if (pt_jwt_verify(r->pool, a->key, h, a->iss, portal_api_audience(a),
+                      now, portal_api_leeway(a), &c, &err) != APR_SUCCESS) {
+        return invalid_token(req, err.what ? err.what : "malformed token");
+    }
+    db = portal_db_get(req);
+    if (!db) {
+        portal_api_error(req, HTTP_SERVICE_UNAVAILABLE,
+                         "service_unavailable", "The portal's database is "
+                         "not available right now.");
+        return DONE;
+    }
+    if (pt_db_one(db, "user_by_uuid", &row, PT_ARGS(c.sub)) != APR_SUCCESS) {
+        portal_db_fail(req, "token check");
+        return DONE;
+    }
+    if (!row) {
+        return invalid_token(req, "the account no longer exists");
+    }
+    if (pt_row_get(row, "disabled_at")) {
+        return invalid_token(req, "the account is disabled");
+    }
+    if (c.iat < pt_row_int(row, "password_changed_at")) {
+        return invalid_token(req, "the password was changed after it was "
+                             "issued");
+    }
+    if (pt_db_one(db, "jwt_is_revoked", &rev, PT_ARGS(c.jti))
+        != APR_SUCCESS) {
+        portal_db_fail(req, "token check");
+        return DONE;
+    }
+    if (pt_row_int(rev, "n")) {
+        return invalid_token(req, "it was signed out");
+    }
+    u = portal_user_from_row(r->pool, row, pt_row_int(row, "id"));
+    u->login_at = c.iat;
+    u->login_ip = r->useragent_ip;
+    req->user = u;
+    req->api = 1;
+    req->jti = c.jti;
+    req->token_exp = c.exp;
+    return OK;
+}
+
+apr_status_t portal_token_for(portal_req_t *req, const char *uuid,
+                              const char *role, const char **token,
+                              int *expires_in)
+{
+    const portal_api_conf_t *a = &req->conf->api;
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    pt_jwt_claims_t c;
+    pt_err_t err = { 0 };
+    const char *jti;
+    apr_status_t rv;
+
+    memset(&c, 0, sizeof(c));
+    rv = pt_uuid_new(req->r->pool, &jti);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    c.iss = a->iss;
+    c.aud = portal_api_audience(a);
+    c.sub = uuid;
+    c.jti = jti;
+    c.iat = now;
+    c.exp = now + portal_api_lifetime(a);
+    c.role = role;
+    rv = pt_jwt_sign(req->r->pool, a->key, &c, token, &err);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, req->r, PORTAL_LOGNO(0811)
+                      "signing an API token: %s",
+                      pt_err_str(&err, req->r->pool));
+        return rv;
+    }
+    *expires_in = portal_api_lifetime(a);
+    return APR_SUCCESS;
+}

@@ -1,0 +1,168 @@
+/*
+ * portal_users.c -- making accounts: self sign-up on the web and over the
+ * API, and accounts an admin creates with a role (the web page; portalctl
+ * has its own copy of the insert, without a request).
+ *
+ * Every field is validated by the core (pt_validate), the password hashed
+ * with argon2id, and the account and its confirmation token (and mail)
+ * written in one transaction: nothing half-made is left behind.
+ */
+#include "apr_strings.h"
+
+#include "portal.h"
+#include "pt_validate.h"
+#include "pt_crypto.h"
+
+APLOG_USE_MODULE(portal);
+
+static void check(json_t *errors, const char *name, const char *msg)
+{
+    if (msg && !json_object_get(errors, name)) {
+        json_object_set_new(errors, name, json_string(msg));
+    }
+}
+
+static const char *nz(const char *s)
+{
+    return s ? s : "";
+}
+
+portal_user_t *portal_user_from_row(apr_pool_t *p, const pt_row_t *row,
+                                    apr_int64_t id)
+{
+    portal_user_t *u = apr_pcalloc(p, sizeof(*u));
+
+    u->id = id;
+    u->uuid = pt_row_get(row, "uuid");
+    u->username = pt_row_get(row, "username");
+    u->email = pt_row_get(row, "email");
+    u->first_name = pt_row_get(row, "first_name");
+    u->last_name = pt_row_get(row, "last_name");
+    u->address = pt_row_get(row, "address");
+    u->role = pt_row_get(row, "role");
+    u->role_bit = portal_role_bit(u->role);
+    return u;
+}
+
+void portal_new_user_from_form(portal_req_t *req, portal_new_user_t *nu,
+                               const char *role)
+{
+    const char *pw = portal_form_get(req, "password");
+
+    memset(nu, 0, sizeof(*nu));
+    nu->username = portal_form_field(req, "username");
+    nu->email = portal_form_field(req, "email");
+    nu->first_name = portal_form_field(req, "first_name");
+    nu->last_name = portal_form_field(req, "last_name");
+    nu->address = portal_form_field(req, "address");
+    nu->password = pw ? pw : "";
+    nu->role = role;
+}
+
+int portal_user_create(portal_req_t *req, const portal_new_user_t *nu,
+                       const char **uuid, const char **verify_token,
+                       json_t **errors_out)
+{
+    request_rec *r = req->r;
+    pt_argon2_params_t params = portal_conf_argon2(req->conf);
+    const char *username = nz(nu->username), *email = nz(nu->email);
+    const char *pw = nz(nu->password);
+    const char *ulc, *elc, *hash, *now;
+    json_t *errors;
+    pt_row_t *row;
+    pt_db_t *db;
+    apr_status_t rv;
+
+    *uuid = NULL;
+    if (verify_token) {
+        *verify_token = NULL;
+    }
+    errors = portal_pool_json(r->pool, json_object());
+    *errors_out = errors;
+    check(errors, "username", pt_validate_username(username));
+    check(errors, "password", pt_validate_password(pw, username));
+    check(errors, "first_name", pt_validate_name(nz(nu->first_name)));
+    check(errors, "last_name", pt_validate_name(nz(nu->last_name)));
+    check(errors, "address", pt_validate_address(nz(nu->address)));
+    check(errors, "email", pt_validate_email(email));
+    if (!portal_role_bit(nu->role)) {
+        check(errors, "role", "Choose one of client, operations or admin.");
+    }
+    if (json_object_size(errors)) {
+        return HTTP_BAD_REQUEST;
+    }
+
+    db = portal_db_get(req);
+    if (!db) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    ulc = pt_ascii_lower(r->pool, username);
+    elc = pt_ascii_lower(r->pool, email);
+    if (pt_db_one(db, "user_taken", &row, PT_ARGS(ulc, elc))
+        != APR_SUCCESS) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (pt_row_int(row, "username_taken")) {
+        check(errors, "username", "That username is already taken.");
+    }
+    if (pt_row_int(row, "email_taken")) {
+        check(errors, "email", "An account with this email address "
+              "already exists.");
+    }
+    if (json_object_size(errors)) {
+        return HTTP_CONFLICT;
+    }
+
+    if (pt_password_hash(r->pool, pw, &params, &hash) != APR_SUCCESS
+        || pt_uuid_new(r->pool, uuid) != APR_SUCCESS) {
+        *uuid = NULL;
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    now = portal_i64(r->pool, apr_time_sec(apr_time_now()));
+    /* the account and its confirmation (token, mail), or neither */
+    if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    rv = pt_db_exec(db, "user_insert", NULL,
+                    PT_ARGS(*uuid, username, ulc, email, elc, hash,
+                            nu->first_name, nu->last_name, nu->address,
+                            nu->role, now, now, nu->verified ? now : NULL));
+    if (rv == APR_SUCCESS && !nu->verified) {
+        rv = pt_db_one(db, "user_by_email", &row, PT_ARGS(elc));
+        if (rv == APR_SUCCESS && row && nu->mail_link) {
+            rv = portal_send_verification(req, db, pt_row_get(row, "id"),
+                                          email, nu->first_name);
+        }
+        else if (rv == APR_SUCCESS && row && verify_token) {
+            rv = portal_token_issue(req, db, pt_row_get(row, "id"),
+                                    "verify_email",
+                                    portal_conf_verify_lifetime(req->conf),
+                                    verify_token);
+        }
+    }
+    if (rv == APR_SUCCESS) {
+        rv = pt_db_run_named(db, "tx_commit");
+    }
+    if (rv != APR_SUCCESS) {
+        pt_db_run_named(db, "tx_rollback");
+        *uuid = NULL;
+        /* lost a race with another registration of the same name? */
+        if (pt_db_one(db, "user_taken", &row, PT_ARGS(ulc, elc))
+            == APR_SUCCESS && row
+            && (pt_row_int(row, "username_taken")
+                || pt_row_int(row, "email_taken"))) {
+            check(errors, "username", "That username or email address is "
+                  "already taken.");
+            return HTTP_CONFLICT;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0420)
+                      "creating an account: %s",
+                      db->errmsg ? db->errmsg : "failed");
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0406)
+                  "created %s account %s from %s%s", nu->role, *uuid,
+                  r->useragent_ip, req->user ? apr_pstrcat(
+                      r->pool, " by ", req->user->uuid, NULL) : "");
+    return OK;
+}
