@@ -9,8 +9,9 @@
 # measured: argon2 is slow on purpose), saves one GET /api/client/files
 # answer as a static file of exactly its size, then runs wrk against
 #   static-size        the static copy
-#   GET /api/client/files  with the client's bearer token (JWT check,
-#                      revocation lookup, the account, count + page query)
+#   GET /api/client/files  with the client's bearer token (JWT check;
+#                      the account and the token's revocation in one query;
+#                      the page with its total in another)
 # BENCH_ROUNDS (3) times each, alternating, and prints the best req/s of
 # each, its p99 and the api/static ratio (also in
 # bench/results/api-latest.txt).  See bench/README.md.

@@ -56,7 +56,7 @@ int portal_bearer_auth(portal_req_t *req)
     pt_jwt_claims_t c;
     pt_err_t err = { 0 };
     portal_user_t *u;
-    pt_row_t *row = NULL, *rev = NULL;
+    pt_row_t *row = NULL;
     pt_db_t *db;
 
     req->want_json = 1;
@@ -84,7 +84,8 @@ int portal_bearer_auth(portal_req_t *req)
                          "not available right now.");
         return DONE;
     }
-    if (pt_db_one(db, "user_by_uuid", &row, PT_ARGS(c.sub)) != APR_SUCCESS) {
+    if (pt_db_one(db, "user_for_token", &row, PT_ARGS(c.jti, c.sub))
+        != APR_SUCCESS) {
         portal_db_fail(req, "token check");
         return DONE;
     }
@@ -98,12 +99,7 @@ int portal_bearer_auth(portal_req_t *req)
         return invalid_token(req, "the password was changed after it was "
                              "issued");
     }
-    if (pt_db_one(db, "jwt_is_revoked", &rev, PT_ARGS(c.jti))
-        != APR_SUCCESS) {
-        portal_db_fail(req, "token check");
-        return DONE;
-    }
-    if (pt_row_int(rev, "n")) {
+    if (pt_row_int(row, "revoked")) {
         return invalid_token(req, "it was signed out");
     }
     u = portal_user_from_row(r->pool, row, pt_row_int(row, "id"));

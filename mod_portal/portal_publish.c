@@ -164,15 +164,25 @@ json_t *portal_shared_files(portal_req_t *req, apr_int64_t page,
     int i;
 
     if (!db
-        || pt_db_one(db, "files_for_client_count", &count, PT_ARGS(uid))
-           != APR_SUCCESS
         || pt_db_select(db, "files_for_client", &rows,
                         PT_ARGS(uid, portal_i64(p, per),
                                 portal_i64(p, (page - 1) * per)))
            != APR_SUCCESS) {
         return NULL;
     }
-    *total = pt_row_int(count, "n");
+    if (rows->nelts) {
+        *total = pt_row_int(APR_ARRAY_IDX(rows, 0, pt_row_t *), "total");
+    }
+    else if (page == 1) {
+        *total = 0;
+    }
+    else if (pt_db_one(db, "files_for_client_count", &count, PT_ARGS(uid))
+             != APR_SUCCESS) {
+        return NULL;
+    }
+    else {
+        *total = pt_row_int(count, "n");
+    }
     list = json_array();
     for (i = 0; i < rows->nelts; i++) {
         pt_row_t *row = APR_ARRAY_IDX(rows, i, pt_row_t *);

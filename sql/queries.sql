@@ -155,12 +155,17 @@ UPDATE users SET role = role WHERE role = 'admin' AND disabled_at IS NULL
 
 -- ---------------------------------------------------------------- API tokens
 
+-- name: user_for_token
+-- The account a bearer token names (its sub), and whether the token's jti
+-- was signed out: one round trip per API request.
+SELECT u.id, u.uuid, u.username, u.email, u.first_name, u.last_name,
+       u.address, u.role, u.password_changed_at, u.disabled_at,
+       (SELECT COUNT(*) FROM jwt_revoked r WHERE r.jti = %s) AS revoked
+FROM users u WHERE u.uuid = %s
+
 -- name: jwt_revoke
 INSERT INTO jwt_revoked (jti, expires_at)
 SELECT %s, %lld WHERE NOT EXISTS (SELECT 1 FROM jwt_revoked WHERE jti = %s)
-
--- name: jwt_is_revoked
-SELECT COUNT(*) AS n FROM jwt_revoked WHERE jti = %s
 
 -- name: jwt_revoked_purge
 DELETE FROM jwt_revoked WHERE expires_at <= %lld
@@ -383,9 +388,11 @@ SELECT u.username FROM file_shares s JOIN users u ON u.id = s.user_id
 WHERE s.file_id = %lld ORDER BY u.username_lc
 
 -- name: files_for_client
--- What operations published to a client: to every client, or to it.
+-- What operations published to a client: to every client, or to it; with
+-- the number of them all on every row (a page past the end has no row:
+-- files_for_client_count then).
 SELECT f.uuid, f.name, f.size, f.content_type, f.sha256, f.created_at,
-       u.username AS owner
+       u.username AS owner, COUNT(*) OVER () AS total
 FROM files f JOIN users u ON u.id = f.user_id
 WHERE f.audience = 'clients'
    OR (f.audience = 'named'

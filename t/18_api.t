@@ -199,8 +199,13 @@ is($p2->{files}[0]{id}, $list->{files}[2]{id}, 'page 2 starts with the third new
 is(req(GET => '/api/client/files?page=0', token => $c1_tok)->code, 400, 'page=0: 400');
 is(req(GET => '/api/client/files?per_page=101', token => $c1_tok)->code, 400, 'per_page over 100: 400');
 is(req(GET => '/api/client/files?page=x%27%20OR%201=1', token => $c1_tok)->code, 400, 'SQL in page: 400');
-is(scalar @{ body(req(GET => '/api/client/files?page=99', token => $c1_tok))->{files} }, 0,
-   'a page past the end is empty');
+{
+    my $past = body(req(GET => '/api/client/files?page=99', token => $c1_tok));
+    is(scalar @{ $past->{files} }, 0, 'a page past the end is empty');
+    is($past->{total}, $total, 'and still says how many there are');
+}
+is(body(req(GET => '/api/client/files?per_page=1', token => $c1_tok))->{total}, $total,
+   'the total does not depend on the page size');
 
 # ------------------------------------------------------------ download links
 $res = req(GET => "/api/client/download/$meta{docx}{id}", token => $c1_tok);
