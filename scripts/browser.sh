@@ -39,10 +39,18 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# the story signs up (a client account) and then uploads, which the
-# product leaves to operations accounts unless a site allows clients too
+# the first story signs up (a client account) and then uploads, which
+# the product leaves to operations accounts unless a site allows clients
+# too: allowed at the root; /share keeps the product's roles for the
+# roles story
 mkdir -p "$data/run/extra"
-echo 'PortalUploadRoles client operations admin' > "$data/run/extra/browser.conf"
+cat > "$data/run/extra/browser.conf" <<'CONF'
+PortalUploadRoles client operations admin
+<Location /share>
+    SetHandler portal
+    PortalUploadRoles operations admin
+</Location>
+CONF
 echo "browser.sh: starting the portal on port $port (log: t/browser/results/server.log)"
 portal_start "$port" "$data" results/server.log results/server.log
 url=$portal_url

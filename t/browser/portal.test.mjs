@@ -13,6 +13,7 @@
 // Every page visited is saved as results/NN-name.png; results/results.txt
 // lists each test with pass/fail/skip.
 import { test, describe, before, after } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -984,18 +985,21 @@ describe('files: uploading, listing and downloading', () => {
             await page.waitForTimeout(300);
             assert.equal(held.length, 4, 'the cancelled fifth file was never sent');
 
-            // answer the other three as the server would
-            await held[0].abort().catch(() => {});   // already aborted by the page
-            for (const [i, route] of held.slice(1).entries()) {
-                const name = `queued-${i + 2}.txt`;
-                const id = `00000000-0000-4000-8000-00000000000${i + 2}`;
+            // answer every request as the server would: the three first
+            // may have arrived in any order, and the page already dropped
+            // the one it cancelled (answering that one does nothing)
+            const nameOf = (route) => /filename="([^"]+)"/
+                .exec(route.request().postDataBuffer()?.toString('latin1') ?? '')?.[1];
+            for (const [i, route] of held.entries()) {
+                const name = nameOf(route) ?? `queued-${i + 1}.txt`;
+                const id = `00000000-0000-4000-8000-00000000000${i + 1}`;
                 await route.fulfill({
                     status: 201,
                     contentType: 'application/json',
                     body: JSON.stringify({ files: [{
                         id, name, size: 14, size_text: '14 bytes', type: 'text/plain',
                         sha256: '0'.repeat(64), uploaded_at: 0, uploaded: '', url: `/files/${id}` }] }),
-                });
+                }).catch(() => {});
             }
             await page.locator('#upload-list > li[data-state="done"]').nth(2).waitFor();
             assert.deepEqual(await states(), ['cancelled', 'done', 'done', 'done', 'cancelled']);
@@ -1056,6 +1060,185 @@ describe('files: uploading, listing and downloading', () => {
 });
 
 // --------------------------------------------------------------- layout
+// --------------------------------------------------------------- roles
+// Under /share the portal has the product's roles (scripts/browser.sh:
+// operations and admins upload; clients do not).  An admin made with
+// portalctl makes an operations and a client account on /admin; the
+// operations account publishes a Word document, which the client finds
+// under "Shared with you" and downloads; the admin then disables the
+// client, who is signed out at once.
+describe('roles: an admin, an operations account and a client', () => {
+    const TOP = fileURLToPath(new URL('../../', import.meta.url));
+    const SHARE = BASE + '/share';
+    const PASSWORD = 'babbage-and-lovelace-42';
+    const ADMIN = { username: `admin.${stamp}` };
+    const OPS = { username: `ops.${stamp}`, first_name: 'Olive', last_name: 'Ops',
+                  address: '1 Operations Way', role: 'operations' };
+    const CLIENT = { username: `client.${stamp}`, first_name: 'Clara', last_name: 'Client',
+                     address: '2 Client Road', role: 'client' };
+    let admin, ops, client;      // one browser context (and page) each
+    let broken = false;
+    let dir, doc, exe;
+
+    function step(name, fn) {
+        check(name, async (t) => {
+            if (broken) {
+                t.skip('an earlier step failed');
+                return 'skip';
+            }
+            try {
+                return await fn(t);
+            } catch (err) {
+                broken = true;
+                for (const who of [admin, ops, client]) {
+                    if (who) {
+                        await snap(who.page, 'FAILED').catch(() => {});
+                    }
+                }
+                throw err;
+            } finally {
+                expectedRefusals.length = 0;
+            }
+        });
+    }
+
+    async function person(who) {
+        const context = await newContext(DESKTOP);
+        const page = await context.newPage();
+        await page.goto(SHARE + '/login');
+        await page.fill('#username', who.username);
+        await page.fill('#password', PASSWORD);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForURL(/\/share\/dashboard$/);
+        return { context, page };
+    }
+
+    before(() => {
+        dir = mkdtempSync(join(tmpdir(), 'portal-roles-'));
+        // a genuine Word document, and a program dressed as one (t/lib/Ooxml.pm)
+        const perl = (expr) => execFileSync('perl', ['-I', join(TOP, 't/lib'), '-MOoxml', '-e',
+                                                     `binmode STDOUT; print ${expr}`]);
+        doc = { name: 'Quarterly report.docx',
+                bytes: perl("ooxml_file('docx', text => 'Quarterly report')") };
+        exe = { name: 'invoice.docx', bytes: perl('fake_exe()') };
+        for (const f of [doc, exe]) {
+            writeFileSync(join(dir, f.name), f.bytes);
+        }
+        // the first admin comes from portalctl, as the operator would make it
+        const pw = join(dir, 'password');
+        writeFileSync(pw, PASSWORD + '\n', { mode: 0o644 });
+        const args = ['--data', DATA, '--sql', join(TOP, 'sql'), 'user', 'add', '--role', 'admin',
+                      '--username', ADMIN.username, '--email', `${ADMIN.username}@example.org`,
+                      '--first-name', 'Ada', '--last-name', 'Admin', '--password-file', pw];
+        // (run as root, portalctl acts as the data folder's owner itself)
+        execFileSync(join(TOP, 'build/portalctl'), args);
+    });
+
+    after(async () => {
+        for (const who of [admin, ops, client]) {
+            await who?.context.close();
+        }
+        rmSync(dir, { recursive: true, force: true });
+    });
+
+    step('the administrator signs in and finds "Admin" in the menu', async () => {
+        admin = await person(ADMIN);
+        await admin.page.locator('#admin-link').click();
+        await admin.page.waitForURL(/\/share\/admin$/);
+        const row = admin.page.locator('#accounts-table tbody tr', { hasText: ADMIN.username });
+        assert.equal(await row.count(), 1, 'the admin is listed');
+        await snap(admin.page, 'admin-accounts');
+    });
+
+    step('the administrator makes an operations account and a client account', async () => {
+        for (const who of [OPS, CLIENT]) {
+            await admin.page.goto(SHARE + '/admin');
+            await admin.page.locator('#new-account').click();
+            await admin.page.selectOption('#role', who.role);
+            for (const f of ['first_name', 'last_name', 'address', 'username']) {
+                await admin.page.fill(`#${f}`, who[f]);
+            }
+            await admin.page.fill('#email', `${who.username}@example.org`);
+            await admin.page.fill('#password', PASSWORD);
+            await admin.page.locator('#create-account').click();
+            await admin.page.waitForURL(/\/share\/admin\/users\/[0-9a-f-]{36}\?created=1$/);
+            assert.equal(await admin.page.locator('#account-username').innerText(), who.username);
+            assert.match(await admin.page.locator('#account-role').innerText(), new RegExp(who.role));
+            who.page_url = admin.page.url().replace(/\?.*$/, '');
+        }
+        await snap(admin.page, 'admin-new-client');
+    });
+
+    step('the operations account uploads a Word document, shared with every client', async () => {
+        ops = await person(OPS);
+        const page = ops.page;
+        assert.equal(await page.locator('#admin-link').count(), 0, 'no Admin link for operations');
+        assert.equal(await page.inputValue('#upload-audience'), 'clients', 'every client by default');
+        await page.setInputFiles('#file-input', join(dir, doc.name));
+        await page.locator('#upload-submit').click();
+        await page.locator('#toasts [role="status"]', { hasText: `Uploaded ${doc.name}` }).waitFor();
+        await snap(page, 'ops-uploaded');
+    });
+
+    step('a program renamed .docx is refused with the server\'s reason', async () => {
+        const page = ops.page;
+        expectedRefusals.push([415, '/share/upload']);
+        await page.setInputFiles('#file-input', join(dir, exe.name));
+        await page.locator('#upload-submit').click();
+        const alert = page.locator('#toasts [role="alert"]', { hasText: exe.name });
+        await alert.waitFor();
+        assert.match(await alert.innerText(), /does not match/);
+        await snap(page, 'ops-refused-exe');
+    });
+
+    step('the client is offered no upload, and finds the document under "Shared with you"', async () => {
+        client = await person(CLIENT);
+        const page = client.page;
+        await page.locator('#no-upload').waitFor();
+        assert.equal(await page.locator('#upload-form').count(), 0, 'no upload form');
+        await page.goto(SHARE + '/files');
+        const row = page.locator('#shared-table tbody tr', { hasText: doc.name });
+        assert.equal(await row.count(), 1, 'the document is listed');
+        assert.equal(await row.locator('td').nth(2).innerText(), OPS.username, 'with who shared it');
+        assert.equal(await page.locator('#shared-table tbody tr', { hasText: exe.name }).count(), 0,
+                     'the refused file is not');
+        await snap(page, 'client-shared-with-you');
+        await row.locator('a.file-name').click();
+        await page.locator('#shared-by').waitFor();
+        assert.equal(await page.locator('#delete-file').count(), 0, 'the client cannot delete it');
+        const [download] = await Promise.all([
+            page.waitForEvent('download'),
+            page.locator('#download-link').click(),
+        ]);
+        assert.equal(download.suggestedFilename(), doc.name);
+        assert.ok(readFileSync(await download.path()).equals(doc.bytes), 'the same bytes');
+        await snap(page, 'client-file-page');
+    });
+
+    step('the client has no Admin link, and /admin answers 403', async () => {
+        const page = client.page;
+        assert.equal(await page.locator('#admin-link').count(), 0);
+        const res = await page.goto(SHARE + '/admin');
+        assert.equal(res.status(), 403);
+        await snap(page, 'client-admin-403');
+    });
+
+    step('the administrator disables the client, who is signed out at once', async () => {
+        await admin.page.goto(CLIENT.page_url);
+        await admin.page.locator('#disable-account').click();
+        await admin.page.waitForURL(/done=disabled/);
+        assert.match(await admin.page.locator('#account-status').innerText(), /disabled/);
+        await snap(admin.page, 'admin-disabled-client');
+        await client.page.goto(SHARE + '/files');
+        await client.page.waitForURL(/\/share\/login/);
+        await client.page.fill('#username', CLIENT.username);
+        await client.page.fill('#password', PASSWORD);
+        await client.page.getByRole('button', { name: 'Sign in' }).click();
+        await client.page.locator('.error, [role="alert"]', { hasText: /disabled/ }).first().waitFor();
+        await snap(client.page, 'client-disabled-sign-in');
+    });
+});
+
 describe('layout', () => {
     for (const [label, viewport, columns] of [['a phone (390x844)', PHONE, 1],
                                               ['a desktop (1280x800)', DESKTOP, 2]]) {
