@@ -106,7 +106,7 @@ int portal_check_login(portal_req_t *req, pt_db_t *db, const char *login,
         match = 0;
     }
     if (!match) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0403)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0450)
                       "failed sign-in from %s", r->useragent_ip);
         return 0;
     }

@@ -233,7 +233,7 @@ apr_status_t portal_ioc_post_config(apr_pool_t *pconf, server_rec *s,
             if (pt_file_read(pconf, f->key_file, &key, &len, 4096, &err)
                 != APR_SUCCESS) {
                 ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                             PORTAL_LOGNO(0701) "PortalIocFeed %s: %s",
+                             PORTAL_LOGNO(0750) "PortalIocFeed %s: %s",
                              f->name, pt_err_str(&err, pconf));
                 return APR_EGENERAL;
             }
@@ -244,7 +244,7 @@ apr_status_t portal_ioc_post_config(apr_pool_t *pconf, server_rec *s,
     if (ic->geoip_path && !ic->geoip) {
         if (pt_geoip_open(pconf, ic->geoip_path, &ic->geoip, &err)
             != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0702)
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0751)
                          "PortalGeoIPDatabase: %s", pt_err_str(&err, pconf));
             return APR_EGENERAL;
         }

@@ -132,7 +132,7 @@ int portal_oidc_login_get(portal_req_t *req)
     }
     if (!verified || (strcmp(verified, "1") && strcasecmp(verified, "true"))
         || pt_validate_email(email)) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0801)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0850)
                       "refused an identity without a verified email");
         return portal_error(req, HTTP_FORBIDDEN, "Your identity provider has "
                             "not confirmed your email address, so it cannot "

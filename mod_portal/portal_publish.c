@@ -271,7 +271,7 @@ int portal_file_publish_post(portal_req_t *req)
         pt_db_run_named(db, "tx_rollback");
         return portal_db_fail(req, "publishing a file");
     }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, PORTAL_LOGNO(0350)
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, PORTAL_LOGNO(0354)
                   "user %s published file %s to %s", req->user->uuid,
                   req->arg, audience);
     if (req->want_json) {

@@ -57,7 +57,7 @@ apr_status_t portal_session_load(portal_req_t *req)
                   PT_ARGS(hash, portal_i64(r->pool, now),
                           portal_i64(r->pool, now - portal_conf_session_idle(
                               req->conf)))) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0301)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0355)
                       "loading the session: %s", db->errmsg);
         return APR_EGENERAL;
     }
@@ -81,7 +81,7 @@ apr_status_t portal_session_load(portal_req_t *req)
         && pt_db_exec(db, "session_touch", NULL,
                       PT_ARGS(portal_i64(r->pool, now), hash))
            != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PORTAL_LOGNO(0302)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PORTAL_LOGNO(0356)
                       "refreshing the session: %s", db->errmsg);
     }
     return APR_SUCCESS;
