@@ -146,6 +146,13 @@ int portal_oidc_login_get(portal_req_t *req)
                != APR_SUCCESS) {
         return portal_db_fail(req, "signing in with the identity provider");
     }
+    if (row && pt_row_get(row, "disabled_at")) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0851)
+                      "refused the identity-provider sign-in of disabled "
+                      "user %s", pt_row_get(row, "uuid"));
+        return portal_error(req, HTTP_FORBIDDEN, "This account is disabled. "
+                            "Ask an administrator to enable it again.");
+    }
     if (row) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0802)
                       "user %s signed in through the identity provider",

@@ -56,7 +56,8 @@ ORDER BY CASE WHEN username_lc = %s THEN 0 ELSE 1 END
 LIMIT 1
 
 -- name: user_by_email
-SELECT id, uuid, username, email, first_name, last_name, email_verified_at
+SELECT id, uuid, username, email, first_name, last_name, email_verified_at,
+       disabled_at
 FROM users WHERE email_lc = %s
 
 -- name: user_verify_email

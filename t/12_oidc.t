@@ -82,6 +82,20 @@ $res = $b3->get("$base/oidc/login");
 like($res->request->uri, qr{/dashboard$}, 'an existing account with that email signs in');
 like($res->decoded_content, qr/Welcome, Ada/, 'as that account');
 
+# --- a disabled account cannot sign in through the provider either
+dbh()->do('UPDATE users SET disabled_at = 1 WHERE username = ?', undef, $pu);
+my $sessions_of = sub {
+    return scalar dbh()->selectrow_array(
+        'SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = ?',
+        undef, $pu);
+};
+my $before = $sessions_of->();
+next_user(sub => unique_name('sub'), email => $pf->{email}, email_verified => JSON::PP::true);
+$res = browser()->get("$base/oidc/login");
+is($res->code, 403, 'a disabled account: 403');
+like($res->decoded_content, qr/This account is disabled/, 'and told why');
+is($sessions_of->(), $before, 'no session was made');
+
 # --- unverified email
 next_user(sub => unique_name('sub'), email => unique_name('unv') . '@example.org',
           email_verified => JSON::PP::false);
