@@ -84,6 +84,10 @@ static apr_status_t purge_sessions(server_rec *s, pt_db_t *db,
         rv = pt_db_exec(db, "jwt_revoked_purge", NULL, PT_ARGS(portal_i64(
                         db->pool, now - portal_api_leeway(&c->api))));
     }
+    if (rv == APR_SUCCESS) {
+        rv = pt_db_exec(db, "bound_links_purge", NULL,
+                        PT_ARGS(portal_i64(db->pool, now - 86400)));
+    }
     return rv;
 }
 

@@ -171,6 +171,11 @@ SELECT %s, %lld WHERE NOT EXISTS (SELECT 1 FROM jwt_revoked WHERE jti = %s)
 -- name: jwt_revoked_purge
 DELETE FROM jwt_revoked WHERE expires_at <= %lld
 
+-- name: bound_links_purge
+-- The links the API issued to clients, a day after they expired (an
+-- owner's own links stay listed on the file's page).
+DELETE FROM file_links WHERE user_id IS NOT NULL AND expires_at <= %lld
+
 -- ---------------------------------------------------------------- sessions
 
 -- name: session_insert

@@ -480,6 +480,19 @@ for (1 .. 40) {
     select(undef, undef, undef, 0.25);
 }
 ok($gone, 'expired deny-list entries are purged');
+{
+    # and the links the API issued, a day after they expired
+    my ($n) = dbh()->selectrow_array('SELECT COUNT(*) FROM file_links WHERE user_id IS NOT NULL');
+    ok($n > 0, "$n client links were issued");
+    dbh()->do('UPDATE file_links SET expires_at = ? WHERE user_id IS NOT NULL', undef, time - 90000);
+    my $left = $n;
+    for (1 .. 40) {
+        ($left) = dbh()->selectrow_array('SELECT COUNT(*) FROM file_links WHERE user_id IS NOT NULL');
+        last unless $left;
+        select(undef, undef, undef, 0.25);
+    }
+    is($left, 0, 'client links a day past their expiry are purged');
+}
 my ($kept) = dbh()->selectrow_array('SELECT COUNT(*) FROM jwt_revoked WHERE expires_at > ?', undef, time);
 ok($kept >= 1, 'live ones are kept');
 
