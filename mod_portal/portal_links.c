@@ -257,7 +257,7 @@ int portal_link_download(portal_req_t *req)
     apr_int64_t now = apr_time_sec(apr_time_now());
     pt_db_t *db;
     pt_row_t *row = NULL;
-    int complete = 0, rc, n = 0;
+    int complete = 0, limited, rc, n = 0;
 
     portal_redact_request(req, "/d/[link]");
     if (!dot || dot - tok != 36) {
@@ -298,16 +298,34 @@ int portal_link_download(portal_req_t *req)
         && !bound_ok(req, db, row, &rc)) {
         return rc;
     }
-    rc = portal_send_file(req, row, &complete);
-    if (complete) {
+    /* a limited link's download is counted before it starts, so those
+     * running at once cannot pass the limit, and given back when it does
+     * not complete (a range, a HEAD, a broken connection) */
+    limited = pt_row_get(row, "max_downloads") != NULL;
+    if (limited) {
         if (pt_db_exec(db, "link_count_download", &n,
-                       PT_ARGS(portal_i64(r->pool,
-                                          apr_time_sec(apr_time_now())),
+                       PT_ARGS(portal_i64(r->pool, now),
                                pt_row_get(row, "id"))) != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0341)
-                          "counting a download of link %s: %s", uuid,
-                          db->errmsg);
+            return portal_db_fail(req, "counting a download");
         }
+        if (!n) {
+            return portal_error(req, HTTP_GONE, "This download link has "
+                                "been used as many times as it allows.");
+        }
+    }
+    rc = portal_send_file(req, row, &complete);
+    if (limited != complete
+        && (limited ? pt_db_exec(db, "link_uncount_download", NULL,
+                                 PT_ARGS(pt_row_get(row, "id")))
+                    : pt_db_exec(db, "link_count_download", NULL,
+                                 PT_ARGS(portal_i64(r->pool, now),
+                                         pt_row_get(row, "id"))))
+           != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0341)
+                      "counting a download of link %s: %s", uuid,
+                      db->errmsg);
+    }
+    if (complete) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0342)
                       "link %s: file %s downloaded", uuid,
                       pt_row_get(row, "uuid"));

@@ -471,8 +471,15 @@ UPDATE file_links SET revoked_at = %lld
 WHERE uuid = %s AND file_id = %lld AND revoked_at IS NULL
 
 -- name: link_count_download
+-- Taken before the file is sent (0 rows: used up), so downloads running
+-- at the same time cannot pass the limit; given back by
+-- link_uncount_download when the download did not complete.
 UPDATE file_links SET downloads = downloads + 1, last_used_at = %lld
 WHERE id = %lld AND (max_downloads IS NULL OR downloads < max_downloads)
+
+-- name: link_uncount_download
+UPDATE file_links SET downloads = downloads - 1
+WHERE id = %lld AND downloads > 0
 
 -- ---------------------------------------------------------------- store
 

@@ -6,6 +6,7 @@ use strict;
 use warnings;
 use Apache::Test qw(-withtestmore);
 use JSON::PP ();
+use POSIX ();
 use PortalTest;
 
 my $J = JSON::PP->new->utf8;
@@ -48,6 +49,52 @@ is(get_page($anon, $path)->code, 200, 'second download');
 $dl = get_page($anon, $path);
 is($dl->code, 410, 'third: used up, 410');
 like($dl->decoded_content, qr/used as many times/, 'says so');
+
+# --- a limit of 1 and six downloads at once: exactly one gets the file.
+# Each client asks, then stalls before reading, so all six are being sent
+# at the same moment (8 MiB does not fit the socket buffers).
+{
+    my $big = join('', map { chr(($_ * 13) % 256) } 1 .. 65536) x 128;
+    my $up = upload($ua, [['big.bin', $big]]);
+    is($up->code, 201, 'an 8 MiB file');
+    my $bid = $J->decode($up->content)->{files}[0]{id};
+    my $tok = csrf_of($ua, "/files/$bid");
+    my $r = post_form($ua, "/files/$bid/links", csrf_token => $tok, hours => 1, max_downloads => 1);
+    my ($u) = $r->decoded_content =~ m{value="http://[^"]+(/d/[^"]+)"};   # the newest
+    my ($host, $port) = split /:/, Apache::TestRequest::hostport(Apache::Test::config());
+    my @kids;
+    pipe(my $rd, my $wr) or die $!;
+    for (1 .. 6) {
+        my $pid = fork() // die "fork: $!";
+        if ($pid == 0) {
+            close $rd;
+            require IO::Socket::INET;
+            my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port) or POSIX::_exit(1);
+            print $s "GET $u HTTP/1.0\r\nHost: $host:$port\r\n\r\n";
+            sleep 2;                                # everyone has asked
+            local $/;
+            my $resp = <$s> // '';
+            my ($code) = $resp =~ m{^HTTP/1\.\d (\d+)};
+            my (undef, $body) = split /\r\n\r\n/, $resp, 2;
+            syswrite($wr, (($code // 0) == 200 && ($body // '') eq $big ? 'whole' : $code // 'none') . "\n");
+            POSIX::_exit(0);
+        }
+        push @kids, $pid;
+    }
+    close $wr;
+    waitpid($_, 0) for @kids;
+    my @got = sort map { chomp; $_ } <$rd>;
+    is_deeply(\@got, [410, 410, 410, 410, 410, 'whole'],
+              'six at once on a one-download link: one gets the whole file, five get 410');
+    my ($lu) = $u =~ m{/d/([0-9a-f-]{36})\.};
+    is(dbh()->selectrow_array('SELECT downloads FROM file_links WHERE uuid = ?', undef, $lu), 1,
+       'and it counts one download');
+    $r = post_form($ua, "/files/$bid/links", csrf_token => $tok, hours => 1, max_downloads => 1);
+    my ($u2) = $r->decoded_content =~ m{value="http://[^"]+(/d/[^"]+)"};
+    is(get_page(client(), $u2, Range => 'bytes=0-9')->code, 206, 'a range on a one-download link');
+    is(get_page(client(), $u2)->code, 200, 'does not use it up');
+    is(get_page(client(), $u2)->code, 410, 'the whole download does');
+}
 
 # --- tampering
 my ($luuid, $mac) = $path =~ m{/d/([0-9a-f-]{36})\.(.+)$};
