@@ -32,43 +32,9 @@ mkdir -p "$results"
 case "$rounds" in ''|*[!0-9]*|0) echo "api.sh: BENCH_ROUNDS must be a positive number" >&2; exit 2 ;; esac
 case "$nfiles" in ''|*[!0-9]*|0) echo "api.sh: BENCH_API_FILES must be a positive number" >&2; exit 2 ;; esac
 
-if ! command -v wrk >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then
-        apt-get install -y -q wrk >/dev/null
-    else
-        echo "api.sh: wrk is missing (apt-get install wrk)" >&2
-        exit 1
-    fi
-fi
-
-. "$top/scripts/instance.sh"
-port=$(portal_free_port "${BENCH_PORT:-18500}")
-data=$(mktemp -d /tmp/portal-bench.XXXXXX)
-chmod 755 "$data"
-work=$(mktemp -d /tmp/portal-bench-work.XXXXXX)
-chmod 755 "$work"
-# the static copy must be under the folder httpd serves as /portal-static
-static_file="$top/static/bench-api-files.json"
-cleanup() {
-    status=$?
-    trap - EXIT INT TERM
-    portal_stop
-    rm -f "$static_file"
-    rm -rf "$data" "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-die() {
-    echo "api.sh: $*" >&2
-    if [ -s "$work/server.log" ]; then
-        echo "api.sh: end of the server log:" >&2
-        tail -n 15 "$work/server.log" >&2
-    fi
-    exit 1
-}
+bench_name=api.sh bench_port=${BENCH_PORT:-18500}
+. "$top/bench/common.sh"
+bench_need_wrk
 
 # ------------------------------------------------------------ the portal
 echo "api.sh: starting the portal on port $port ($mpm MPM)"
@@ -138,8 +104,7 @@ code=$(curl -s -o "$work/files.json" -w '%{http_code}' -H "$auth" "$url/api/clie
 grep -q "\"total\": *${nfiles}[,}]" "$work/files.json" \
     || die "GET /api/client/files does not list the $nfiles files: $(head -c 300 "$work/files.json")"
 size=$(wc -c < "$work/files.json" | tr -d ' ')
-cp "$work/files.json" "$static_file"
-chmod 644 "$static_file"
+bench_static "$work/files.json" bench-api-files.json
 got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$url/portal-static/bench-api-files.json")
 [ "$got" = "200 $size" ] || die "the static copy answered '$got', wanted '200 $size'"
 

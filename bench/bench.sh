@@ -21,43 +21,9 @@ mpm=${BENCH_MPM:-event}
 results="$top/bench/results"
 mkdir -p "$results"
 
-if ! command -v wrk >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then
-        apt-get install -y -q wrk >/dev/null
-    else
-        echo "bench.sh: wrk is missing (apt-get install wrk)" >&2
-        exit 1
-    fi
-fi
-
-. "$top/scripts/instance.sh"
-port=$(portal_free_port "${BENCH_PORT:-18490}")
-data=$(mktemp -d /tmp/portal-bench.XXXXXX)
-chmod 755 "$data"
-work=$(mktemp -d /tmp/portal-bench-work.XXXXXX)
-# the static copies must be under the folder httpd serves as /portal-static
-static_login="$top/static/bench-login.txt"
-static_dash="$top/static/bench-dashboard.txt"
-cleanup() {
-    status=$?
-    trap - EXIT INT TERM
-    portal_stop
-    rm -f "$static_login" "$static_dash"
-    rm -rf "$data" "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-die() {
-    echo "bench.sh: $*" >&2
-    if [ -s "$work/server.log" ]; then
-        echo "bench.sh: end of the server log:" >&2
-        tail -n 15 "$work/server.log" >&2
-    fi
-    exit 1
-}
+bench_name=bench.sh bench_port=${BENCH_PORT:-18490}
+. "$top/bench/common.sh"
+bench_need_wrk
 
 # ------------------------------------------------------------ the portal
 echo "bench.sh: starting the portal on port $port ($mpm MPM)"
@@ -79,9 +45,8 @@ code=$(curl -s -o "$work/dashboard.html" -w '%{http_code}' -H "Cookie: $cookie" 
 grep -q 'id="profile-name"' "$work/dashboard.html" || die "/dashboard is not the signed-in page"
 login_size=$(wc -c < "$work/login.html" | tr -d ' ')
 dash_size=$(wc -c < "$work/dashboard.html" | tr -d ' ')
-cp "$work/login.html" "$static_login"
-cp "$work/dashboard.html" "$static_dash"
-chmod 644 "$static_login" "$static_dash"
+bench_static "$work/login.html" bench-login.txt
+bench_static "$work/dashboard.html" bench-dashboard.txt
 for f in login:"$login_size" dashboard:"$dash_size"; do
     name=${f%%:*} want=${f#*:}
     got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$url/portal-static/bench-$name.txt")

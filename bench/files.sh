@@ -19,28 +19,8 @@ rounds=${BENCH_ROUNDS:-3}
 results="$top/bench/results"
 mkdir -p "$results"
 
-. "$top/scripts/instance.sh"
-port=$(portal_free_port "${BENCH_PORT:-18495}")
-data=$(mktemp -d /tmp/portal-bench.XXXXXX)
-chmod 755 "$data"
-work=$(mktemp -d /tmp/portal-bench-work.XXXXXX)
-static_file="$top/static/bench-file.bin"
-cleanup() {
-    status=$?
-    trap - EXIT INT TERM
-    portal_stop
-    rm -f "$static_file"
-    rm -rf "$data" "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-die() {
-    echo "files.sh: $*" >&2
-    [ -s "$work/server.log" ] && tail -n 15 "$work/server.log" >&2
-    exit 1
-}
+bench_name=files.sh bench_port=${BENCH_PORT:-18495}
+. "$top/bench/common.sh"
 
 # the raw-PUT baseline: mod_dav_fs writing into the data folder
 mkdir -p "$data/run/extra" "$data/dav" "$data/davlock"
@@ -59,6 +39,9 @@ Alias /bench-put "$data/dav"
 </Location>
 CONF
 
+# the bench's user signs up (a client account); let clients upload here
+echo 'PortalUploadRoles client operations admin' > "$data/run/extra/bench-roles.conf"
+
 echo "files.sh: starting the portal on port $port"
 portal_start "$port" "$data" /dev/null "$work/server.log" || die "the portal did not start"
 url=$portal_url
@@ -67,8 +50,7 @@ portal_user "$work" || die "could not make a signed-in user"
 echo "files.sh: $mib MiB of random bytes"
 head -c "$((mib * 1024 * 1024))" /dev/urandom > "$work/file.bin"
 want=$(sha256sum "$work/file.bin" | cut -d ' ' -f 1)
-cp "$work/file.bin" "$static_file"
-chmod 644 "$static_file"
+bench_static "$work/file.bin" bench-file.bin
 
 # seconds SECONDS-FILE CMD...: run curl, append its total time
 timed() {

@@ -20,27 +20,9 @@ conns=${BENCH_CONNECTIONS:-16}
 results="$top/bench/results"
 mkdir -p "$results"
 
-. "$top/scripts/instance.sh"
-port=$(portal_free_port "${BENCH_PORT:-18497}")
-data=$(mktemp -d /tmp/portal-bench.XXXXXX)
-work=$(mktemp -d /tmp/portal-bench-work.XXXXXX)
-static_page="$top/static/bench-iocs.txt"
-cleanup() {
-    status=$?
-    trap - EXIT INT TERM
-    portal_stop
-    rm -f "$static_page"
-    rm -rf "$data" "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-die() {
-    echo "iocs.sh: $*" >&2
-    [ -s "$work/server.log" ] && tail -n 15 "$work/server.log" >&2
-    exit 1
-}
+bench_name=iocs.sh bench_port=${BENCH_PORT:-18497}
+. "$top/bench/common.sh"
+bench_need_wrk
 
 "$top/scripts/deps.sh" run
 "$top/scripts/build.sh" "$top/build"
@@ -93,8 +75,7 @@ cookie=$portal_cookie
 
 code=$(curl -s -o "$work/iocs.html" -w '%{http_code}' -H "Cookie: $cookie" "$url/iocs")
 [ "$code" = 200 ] || die "GET /iocs answered $code"
-cp "$work/iocs.html" "$static_page"
-chmod 644 "$static_page"
+bench_static "$work/iocs.html" bench-iocs.txt
 # a deep page: follow the cursor 200 pages (2000 rows) in
 cursor=$(curl -s -H "Cookie: $cookie" -H 'Accept: application/json' "$url/iocs?per_page=100&page=20" \
     | sed -n 's/.*"next": *"\([0-9.]*\)".*/\1/p')
