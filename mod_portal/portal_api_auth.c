@@ -33,14 +33,20 @@ int portal_api_error(portal_req_t *req, int status, const char *code,
 static int invalid_token(portal_req_t *req, const char *why)
 {
     request_rec *r = req->r;
+    char *desc = apr_pstrdup(r->pool, why), *c;
 
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0810)
                   "refused an API token from %s: %s", r->useragent_ip, why);
-    /* why is one of our fixed messages: no quotes or backslashes */
+    /* a quoted-string of printable ASCII (RFC 6750: no '"' or '\\') */
+    for (c = desc; *c; c++) {
+        if (*c == '"' || *c == '\\' || *c < 0x20 || *c > 0x7e) {
+            *c = '\'';
+        }
+    }
     apr_table_setn(r->err_headers_out, "WWW-Authenticate", apr_psprintf(
                    r->pool, "Bearer realm=\"portal\", "
                    "error=\"invalid_token\", error_description=\"%s\"",
-                   why));
+                   desc));
     portal_api_error(req, HTTP_UNAUTHORIZED, "invalid_token",
                      apr_pstrcat(r->pool, "The access token is not valid: ",
                                  why, ".", NULL));
