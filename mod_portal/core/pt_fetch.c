@@ -34,6 +34,8 @@
 
 #include <curl/curl.h>
 
+#include "pt_curl.h"
+
 #include "pt_buf.h"
 #include "pt_fetch.h"
 
@@ -75,18 +77,6 @@ typedef struct fetch_t {
 } fetch_t;
 
 /* ------------------------------------------------------------ helpers */
-
-static apr_status_t curl_cleanup(void *h)
-{
-    curl_easy_cleanup(h);
-    return APR_SUCCESS;
-}
-
-static apr_status_t slist_cleanup(void *l)
-{
-    curl_slist_free_all(l);
-    return APR_SUCCESS;
-}
 
 /* 1 when s has a byte below 0x20 (other than HT, when tab_ok) or 0x7f. */
 static int has_ctl(const char *s, int tab_ok)
@@ -354,11 +344,11 @@ static apr_status_t build_headers(fetch_t *f, pt_err_t *err)
     f->hdrs_all = all;
     f->hdrs_plain = plain;
     if (all) {
-        apr_pool_cleanup_register(f->pool, all, slist_cleanup,
+        apr_pool_cleanup_register(f->pool, all, pt_curl_slist_cleanup,
                                   apr_pool_cleanup_null);
     }
     if (plain) {
-        apr_pool_cleanup_register(f->pool, plain, slist_cleanup,
+        apr_pool_cleanup_register(f->pool, plain, pt_curl_slist_cleanup,
                                   apr_pool_cleanup_null);
     }
     return APR_SUCCESS;
@@ -461,13 +451,6 @@ static size_t write_cb(char *data, size_t size, size_t nitems, void *ud)
 
 /* ------------------------------------------------------------ requests */
 
-#define SETOPT(opt, val)                                                   \
-    do {                                                                   \
-        if (rc == CURLE_OK) {                                              \
-            rc = curl_easy_setopt(h, opt, val);                            \
-        }                                                                  \
-    } while (0)
-
 /*
  * One request for url on f->h: the first (is_first: file:// allowed) or a
  * redirect; with the extra headers when `extras`.  Returns what
@@ -494,44 +477,44 @@ static CURLcode perform_one(fetch_t *f, const char *url, int is_first,
     f->errbuf[0] = '\0';
 
     curl_easy_reset(h);     /* keeps connections and the DNS cache */
-    SETOPT(CURLOPT_URL, url);
-    SETOPT(CURLOPT_PROTOCOLS_STR, is_first ? "http,https,file" : "http,https");
-    SETOPT(CURLOPT_FOLLOWLOCATION, 0L);     /* see the top of the file */
+    PT_CURL_SETOPT(CURLOPT_URL, url);
+    PT_CURL_SETOPT(CURLOPT_PROTOCOLS_STR, is_first ? "http,https,file" : "http,https");
+    PT_CURL_SETOPT(CURLOPT_FOLLOWLOCATION, 0L);     /* see the top of the file */
     /* Inert while FOLLOWLOCATION is off; a guard should it be turned on. */
-    SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    SETOPT(CURLOPT_NOSIGNAL, 1L);
-    SETOPT(CURLOPT_ERRORBUFFER, f->errbuf);
-    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-    SETOPT(CURLOPT_TIMEOUT_MS, left_ms);
-    SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-    SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+    PT_CURL_SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    PT_CURL_SETOPT(CURLOPT_NOSIGNAL, 1L);
+    PT_CURL_SETOPT(CURLOPT_ERRORBUFFER, f->errbuf);
+    PT_CURL_SETOPT(CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    PT_CURL_SETOPT(CURLOPT_TIMEOUT_MS, left_ms);
+    PT_CURL_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+    PT_CURL_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
     if (req->ca_file) {
-        SETOPT(CURLOPT_CAINFO, req->ca_file);
+        PT_CURL_SETOPT(CURLOPT_CAINFO, req->ca_file);
     }
-    SETOPT(CURLOPT_USERAGENT, req->user_agent ? req->user_agent
+    PT_CURL_SETOPT(CURLOPT_USERAGENT, req->user_agent ? req->user_agent
                                               : "mod_portal");
-    SETOPT(CURLOPT_ACCEPT_ENCODING, "");    /* all libcurl can decode */
-    SETOPT(CURLOPT_MAXFILESIZE_LARGE,
+    PT_CURL_SETOPT(CURLOPT_ACCEPT_ENCODING, "");    /* all libcurl can decode */
+    PT_CURL_SETOPT(CURLOPT_MAXFILESIZE_LARGE,
            (curl_off_t)((apr_uint64_t)f->max > (apr_uint64_t)APR_INT64_MAX
                         ? APR_INT64_MAX : (apr_int64_t)f->max));
-    SETOPT(CURLOPT_HEADERFUNCTION, header_cb);
-    SETOPT(CURLOPT_HEADERDATA, f);
-    SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
-    SETOPT(CURLOPT_WRITEDATA, f);
+    PT_CURL_SETOPT(CURLOPT_HEADERFUNCTION, header_cb);
+    PT_CURL_SETOPT(CURLOPT_HEADERDATA, f);
+    PT_CURL_SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
+    PT_CURL_SETOPT(CURLOPT_WRITEDATA, f);
     if (f->is_file) {
-        SETOPT(CURLOPT_FILETIME, 1L);
+        PT_CURL_SETOPT(CURLOPT_FILETIME, 1L);
         if (req->last_modified) {
             time_t since = curl_getdate(req->last_modified, NULL);
 
             if (since != -1) {
-                SETOPT(CURLOPT_TIMECONDITION,
+                PT_CURL_SETOPT(CURLOPT_TIMECONDITION,
                        (long)CURL_TIMECOND_IFMODSINCE);
-                SETOPT(CURLOPT_TIMEVALUE_LARGE, (curl_off_t)since);
+                PT_CURL_SETOPT(CURLOPT_TIMEVALUE_LARGE, (curl_off_t)since);
             }
         }
     }
     else {
-        SETOPT(CURLOPT_HTTPHEADER, extras ? f->hdrs_all : f->hdrs_plain);
+        PT_CURL_SETOPT(CURLOPT_HTTPHEADER, extras ? f->hdrs_all : f->hdrs_plain);
     }
     if (rc != CURLE_OK) {
         f->errbuf[0] = '\0';
@@ -754,22 +737,20 @@ apr_status_t pt_fetch(apr_pool_t *p, const pt_fetch_req_t *req,
         return rv;
     }
     f->origin = url_origin(p, req->url);
-    f->h = curl_easy_init();
+    f->h = pt_curl_new(p);
     if (!f->h) {
         rv = fail(f, err, "curl_easy_init failed");
     }
     else {
-        apr_pool_cleanup_register(p, f->h, curl_cleanup,
-                                  apr_pool_cleanup_null);
         rv = fetch_run(f, res, err);
         /* Release the connection now rather than when p goes. */
-        apr_pool_cleanup_run(p, f->h, curl_cleanup);
+        pt_curl_release(p, f->h);
     }
     if (f->hdrs_all) {
-        apr_pool_cleanup_run(p, f->hdrs_all, slist_cleanup);
+        apr_pool_cleanup_run(p, f->hdrs_all, pt_curl_slist_cleanup);
     }
     if (f->hdrs_plain) {
-        apr_pool_cleanup_run(p, f->hdrs_plain, slist_cleanup);
+        apr_pool_cleanup_run(p, f->hdrs_plain, pt_curl_slist_cleanup);
     }
     res->seconds = (double)(apr_time_now() - f->start) / APR_USEC_PER_SEC;
     return rv;

@@ -9,6 +9,8 @@
 #ifndef PT_KEYS_H
 #define PT_KEYS_H
 
+#include <apr_file_info.h>
+
 #include "pt_core.h"
 
 /* Read the n-byte key at path, creating it when missing.  *created is set
@@ -17,5 +19,16 @@
 apr_status_t pt_key_load_or_create(apr_pool_t *p, const char *path,
                                    apr_size_t n, unsigned char **key,
                                    int *created, pt_err_t *err);
+
+/* Create path with len bytes of data and mode perms (exactly: not reduced
+ * by the umask) unless it exists: the data is written to a new temporary
+ * file (a random name, so threads of one process do not collide), fsynced,
+ * and hard-linked to path, then dir (path's folder) is fsynced.  link()
+ * refuses to replace an existing file, so when another process made path
+ * first (*won = 0) theirs stays and ours is dropped. */
+apr_status_t pt_file_publish(apr_pool_t *p, const char *dir,
+                             const char *path, const void *data,
+                             apr_size_t len, apr_fileperms_t perms, int *won,
+                             pt_err_t *err);
 
 #endif /* PT_KEYS_H */

@@ -18,6 +18,8 @@
 
 #include <curl/curl.h>
 
+#include "pt_curl.h"
+
 #include "pt_mail.h"
 #include "pt_smtp.h"
 
@@ -39,18 +41,6 @@ typedef struct smtp_ctx_t {
     int fail_code;              /* its code; 0 when the last reply was not
                                  * a failure */
 } smtp_ctx_t;
-
-static apr_status_t curl_cleanup(void *h)
-{
-    curl_easy_cleanup(h);
-    return APR_SUCCESS;
-}
-
-static apr_status_t slist_cleanup(void *l)
-{
-    curl_slist_free_all(l);
-    return APR_SUCCESS;
-}
 
 /* Copy n bytes of s into dst (size dstsize) as one line: stop at CR or LF,
  * control characters become spaces, cut to fit. */
@@ -230,13 +220,6 @@ static const char *make_url(apr_pool_t *p, const pt_smtp_conf_t *c,
                        "/", c->helo_name, NULL);
 }
 
-#define SETOPT(opt, val)                                                   \
-    do {                                                                   \
-        if (rc == CURLE_OK) {                                              \
-            rc = curl_easy_setopt(h, opt, val);                            \
-        }                                                                  \
-    } while (0)
-
 apr_status_t pt_smtp_send(apr_pool_t *p, const pt_smtp_conf_t *c,
                           const char *from, const char *rcpt,
                           const char *msg, apr_size_t len,
@@ -269,52 +252,51 @@ apr_status_t pt_smtp_send(apr_pool_t *p, const pt_smtp_conf_t *c,
         *errmsg = "out of memory";
         return APR_EGENERAL;
     }
-    apr_pool_cleanup_register(p, rcpts, slist_cleanup,
+    apr_pool_cleanup_register(p, rcpts, pt_curl_slist_cleanup,
                               apr_pool_cleanup_null);
-    h = curl_easy_init();
+    h = pt_curl_new(p);
     if (!h) {
-        apr_pool_cleanup_run(p, rcpts, slist_cleanup);
+        apr_pool_cleanup_run(p, rcpts, pt_curl_slist_cleanup);
         *errmsg = "curl_easy_init failed";
         return APR_EGENERAL;
     }
-    apr_pool_cleanup_register(p, h, curl_cleanup, apr_pool_cleanup_null);
 
     ctx = apr_pcalloc(p, sizeof(*ctx));
     ctx->data = msg;
     ctx->len = len;
     errbuf = apr_pcalloc(p, CURL_ERROR_SIZE);
 
-    SETOPT(CURLOPT_URL, url);
-    SETOPT(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    SETOPT(CURLOPT_NOSIGNAL, 1L);
-    SETOPT(CURLOPT_ERRORBUFFER, errbuf);
-    SETOPT(CURLOPT_CONNECTTIMEOUT, c->connect_timeout_sec > 0
+    PT_CURL_SETOPT(CURLOPT_URL, url);
+    PT_CURL_SETOPT(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    PT_CURL_SETOPT(CURLOPT_NOSIGNAL, 1L);
+    PT_CURL_SETOPT(CURLOPT_ERRORBUFFER, errbuf);
+    PT_CURL_SETOPT(CURLOPT_CONNECTTIMEOUT, c->connect_timeout_sec > 0
                                    ? c->connect_timeout_sec
                                    : DEFAULT_CONNECT_TIMEOUT);
-    SETOPT(CURLOPT_TIMEOUT, c->timeout_sec > 0 ? c->timeout_sec
+    PT_CURL_SETOPT(CURLOPT_TIMEOUT, c->timeout_sec > 0 ? c->timeout_sec
                                                : DEFAULT_TIMEOUT);
-    SETOPT(CURLOPT_USE_SSL, (c->starttls || !strncasecmp(url, "smtps:", 6))
+    PT_CURL_SETOPT(CURLOPT_USE_SSL, (c->starttls || !strncasecmp(url, "smtps:", 6))
                             ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
-    SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-    SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+    PT_CURL_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+    PT_CURL_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
     if (c->ca_file) {
-        SETOPT(CURLOPT_CAINFO, c->ca_file);
+        PT_CURL_SETOPT(CURLOPT_CAINFO, c->ca_file);
     }
     if (c->username) {
-        SETOPT(CURLOPT_USERNAME, c->username);
-        SETOPT(CURLOPT_PASSWORD, c->password ? c->password : "");
+        PT_CURL_SETOPT(CURLOPT_USERNAME, c->username);
+        PT_CURL_SETOPT(CURLOPT_PASSWORD, c->password ? c->password : "");
     }
-    SETOPT(CURLOPT_MAIL_FROM, from);
-    SETOPT(CURLOPT_MAIL_RCPT, rcpts);
-    SETOPT(CURLOPT_UPLOAD, 1L);
-    SETOPT(CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-    SETOPT(CURLOPT_READFUNCTION, read_cb);
-    SETOPT(CURLOPT_READDATA, ctx);
-    SETOPT(CURLOPT_HEADERFUNCTION, header_cb);
-    SETOPT(CURLOPT_HEADERDATA, ctx);
-    SETOPT(CURLOPT_DEBUGFUNCTION, debug_cb);
-    SETOPT(CURLOPT_DEBUGDATA, ctx);
-    SETOPT(CURLOPT_VERBOSE, 1L);    /* for debug_cb; it prints nothing */
+    PT_CURL_SETOPT(CURLOPT_MAIL_FROM, from);
+    PT_CURL_SETOPT(CURLOPT_MAIL_RCPT, rcpts);
+    PT_CURL_SETOPT(CURLOPT_UPLOAD, 1L);
+    PT_CURL_SETOPT(CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+    PT_CURL_SETOPT(CURLOPT_READFUNCTION, read_cb);
+    PT_CURL_SETOPT(CURLOPT_READDATA, ctx);
+    PT_CURL_SETOPT(CURLOPT_HEADERFUNCTION, header_cb);
+    PT_CURL_SETOPT(CURLOPT_HEADERDATA, ctx);
+    PT_CURL_SETOPT(CURLOPT_DEBUGFUNCTION, debug_cb);
+    PT_CURL_SETOPT(CURLOPT_DEBUGDATA, ctx);
+    PT_CURL_SETOPT(CURLOPT_VERBOSE, 1L);    /* for debug_cb; it prints nothing */
     if (rc != CURLE_OK) {
         *errmsg = apr_pstrcat(p, "libcurl cannot be set up for SMTP: ",
                               curl_easy_strerror(rc), NULL);
@@ -358,7 +340,7 @@ apr_status_t pt_smtp_send(apr_pool_t *p, const pt_smtp_conf_t *c,
     }
 
     /* Release now (QUIT, close) rather than when p goes. */
-    apr_pool_cleanup_run(p, h, curl_cleanup);
-    apr_pool_cleanup_run(p, rcpts, slist_cleanup);
+    pt_curl_release(p, h);
+    apr_pool_cleanup_run(p, rcpts, pt_curl_slist_cleanup);
     return *result == PT_SMTP_SENT ? APR_SUCCESS : APR_EGENERAL;
 }

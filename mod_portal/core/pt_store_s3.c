@@ -65,6 +65,8 @@
 
 #include <curl/curl.h>
 
+#include "pt_curl.h"
+
 #include "pt_buf.h"
 #include "pt_s3_util.h"
 #include "pt_store.h"
@@ -135,19 +137,12 @@ typedef struct s3_writer_t {
 
 /* ------------------------------------------------------------ helpers */
 
-static apr_status_t curl_cleanup(void *h)
-{
-    curl_easy_cleanup(h);
-    return APR_SUCCESS;
-}
-
 static apr_status_t handle_new(apr_pool_t *p, CURL **h, pt_err_t *err)
 {
-    *h = curl_easy_init();
+    *h = pt_curl_new(p);
     if (!*h) {
         return pt_err_set(err, p, NULL, 0, "S3: curl_easy_init failed");
     }
-    apr_pool_cleanup_register(p, *h, curl_cleanup, apr_pool_cleanup_null);
     return APR_SUCCESS;
 }
 
@@ -271,13 +266,6 @@ static int call_seek_cb(void *ud, curl_off_t offset, int origin)
     return CURL_SEEKFUNC_OK;
 }
 
-#define SETOPT(opt, val)                                                   \
-    do {                                                                   \
-        if (rc == CURLE_OK) {                                              \
-            rc = curl_easy_setopt(h, opt, val);                            \
-        }                                                                  \
-    } while (0)
-
 /* Add header line s to *l; 0 when memory ran out (*l is kept). */
 static int add_header(struct curl_slist **l, const char *s)
 {
@@ -331,52 +319,52 @@ static apr_status_t call_perform(s3_store_t *s3, CURL *h, s3_call_t *c,
     }
 
     curl_easy_reset(h);     /* keeps the connection for the next request */
-    SETOPT(CURLOPT_URL, c->url);
-    SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-    SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-    SETOPT(CURLOPT_PATH_AS_IS, 1L);     /* the key as it is, "../" too */
-    SETOPT(CURLOPT_NOSIGNAL, 1L);
-    SETOPT(CURLOPT_ERRORBUFFER, c->errbuf);
-    SETOPT(CURLOPT_CONNECTTIMEOUT, s3->timeout);
+    PT_CURL_SETOPT(CURLOPT_URL, c->url);
+    PT_CURL_SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+    PT_CURL_SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+    PT_CURL_SETOPT(CURLOPT_PATH_AS_IS, 1L);     /* the key as it is, "../" too */
+    PT_CURL_SETOPT(CURLOPT_NOSIGNAL, 1L);
+    PT_CURL_SETOPT(CURLOPT_ERRORBUFFER, c->errbuf);
+    PT_CURL_SETOPT(CURLOPT_CONNECTTIMEOUT, s3->timeout);
     if (c->bulk) {
-        SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
-        SETOPT(CURLOPT_LOW_SPEED_TIME, s3->timeout);
+        PT_CURL_SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
+        PT_CURL_SETOPT(CURLOPT_LOW_SPEED_TIME, s3->timeout);
     }
     else {
-        SETOPT(CURLOPT_TIMEOUT, s3->timeout);
+        PT_CURL_SETOPT(CURLOPT_TIMEOUT, s3->timeout);
     }
-    SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-    SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+    PT_CURL_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+    PT_CURL_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
     if (s3->ca_file) {
-        SETOPT(CURLOPT_CAINFO, s3->ca_file);
+        PT_CURL_SETOPT(CURLOPT_CAINFO, s3->ca_file);
     }
-    SETOPT(CURLOPT_USERNAME, s3->access_key);
-    SETOPT(CURLOPT_PASSWORD, s3->secret_key);
-    SETOPT(CURLOPT_AWS_SIGV4, s3->sigv4);
-    SETOPT(CURLOPT_USERAGENT, "mod_portal");
-    SETOPT(CURLOPT_HTTPHEADER, hdrs);
-    SETOPT(CURLOPT_HEADERFUNCTION, call_header_cb);
-    SETOPT(CURLOPT_HEADERDATA, c);
-    SETOPT(CURLOPT_WRITEFUNCTION, call_write_cb);
-    SETOPT(CURLOPT_WRITEDATA, c);
+    PT_CURL_SETOPT(CURLOPT_USERNAME, s3->access_key);
+    PT_CURL_SETOPT(CURLOPT_PASSWORD, s3->secret_key);
+    PT_CURL_SETOPT(CURLOPT_AWS_SIGV4, s3->sigv4);
+    PT_CURL_SETOPT(CURLOPT_USERAGENT, "mod_portal");
+    PT_CURL_SETOPT(CURLOPT_HTTPHEADER, hdrs);
+    PT_CURL_SETOPT(CURLOPT_HEADERFUNCTION, call_header_cb);
+    PT_CURL_SETOPT(CURLOPT_HEADERDATA, c);
+    PT_CURL_SETOPT(CURLOPT_WRITEFUNCTION, call_write_cb);
+    PT_CURL_SETOPT(CURLOPT_WRITEDATA, c);
     if (!strcmp(c->method, "HEAD")) {
-        SETOPT(CURLOPT_NOBODY, 1L);
+        PT_CURL_SETOPT(CURLOPT_NOBODY, 1L);
     }
     else if (!strcmp(c->method, "PUT")) {
-        SETOPT(CURLOPT_UPLOAD, 1L);
-        SETOPT(CURLOPT_READFUNCTION, call_read_cb);
-        SETOPT(CURLOPT_READDATA, c);
-        SETOPT(CURLOPT_SEEKFUNCTION, call_seek_cb);
-        SETOPT(CURLOPT_SEEKDATA, c);
-        SETOPT(CURLOPT_INFILESIZE_LARGE, (curl_off_t)c->body_len);
+        PT_CURL_SETOPT(CURLOPT_UPLOAD, 1L);
+        PT_CURL_SETOPT(CURLOPT_READFUNCTION, call_read_cb);
+        PT_CURL_SETOPT(CURLOPT_READDATA, c);
+        PT_CURL_SETOPT(CURLOPT_SEEKFUNCTION, call_seek_cb);
+        PT_CURL_SETOPT(CURLOPT_SEEKDATA, c);
+        PT_CURL_SETOPT(CURLOPT_INFILESIZE_LARGE, (curl_off_t)c->body_len);
     }
     else if (!strcmp(c->method, "POST")) {
-        SETOPT(CURLOPT_POST, 1L);
-        SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
-        SETOPT(CURLOPT_POSTFIELDS, c->body ? c->body : "");
+        PT_CURL_SETOPT(CURLOPT_POST, 1L);
+        PT_CURL_SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
+        PT_CURL_SETOPT(CURLOPT_POSTFIELDS, c->body ? c->body : "");
     }
     else if (strcmp(c->method, "GET")) {
-        SETOPT(CURLOPT_CUSTOMREQUEST, c->method);
+        PT_CURL_SETOPT(CURLOPT_CUSTOMREQUEST, c->method);
     }
     if (rc == CURLE_OK) {
         rc = curl_easy_perform(h);
@@ -534,7 +522,7 @@ static apr_status_t s3_write_open(pt_store_t *st, apr_pool_t *p,
                         "response", c->op, c->what);
     }
     if (rv) {
-        apr_pool_cleanup_run(p, w->h, curl_cleanup);
+        pt_curl_release(p, w->h);
         return rv;
     }
 
@@ -728,6 +716,34 @@ static int no_such_key(apr_pool_t *p, s3_call_t *c)
                   : !strcmp(code, "NoSuchKey");
 }
 
+/* A call on one object (its full key): op, method, the object's URL. */
+static s3_call_t *object_call(apr_pool_t *p, s3_store_t *s3, const char *fk,
+                              const char *op, const char *method)
+{
+    s3_call_t *c = apr_pcalloc(p, sizeof(*c));
+
+    c->op = op;
+    c->what = describe(p, s3, fk);
+    c->method = method;
+    c->url = object_url(s3, p, fk);
+    return c;
+}
+
+/* Perform c on a handle of its own, released at once. */
+static apr_status_t call_once(s3_store_t *s3, s3_call_t *c, apr_pool_t *p,
+                              pt_err_t *err)
+{
+    CURL *h;
+    apr_status_t rv = handle_new(p, &h, err);
+
+    if (rv) {
+        return rv;
+    }
+    rv = call_perform(s3, h, c, p, p, err);
+    pt_curl_release(p, h);
+    return rv;
+}
+
 static apr_status_t s3_read(pt_store_t *st, apr_pool_t *p, const char *key,
                             apr_off_t offset, apr_off_t length,
                             pt_store_sink_fn sink, void *baton,
@@ -736,7 +752,6 @@ static apr_status_t s3_read(pt_store_t *st, apr_pool_t *p, const char *key,
     s3_store_t *s3 = st->ctx;
     const char *fk = full_key(s3, p, key, err);
     s3_call_t *c;
-    CURL *h;
     apr_status_t rv;
 
     if (!fk) {
@@ -748,11 +763,7 @@ static apr_status_t s3_read(pt_store_t *st, apr_pool_t *p, const char *key,
                    ", length %" APR_OFF_T_FMT ")", offset, length);
         return APR_EINVAL;
     }
-    c = apr_pcalloc(p, sizeof(*c));
-    c->op = "GetObject";
-    c->what = describe(p, s3, fk);
-    c->method = "GET";
-    c->url = object_url(s3, p, fk);
+    c = object_call(p, s3, fk, "GetObject", "GET");
     c->bulk = 1;
     c->sink = sink;
     c->baton = baton;
@@ -770,12 +781,7 @@ static apr_status_t s3_read(pt_store_t *st, apr_pool_t *p, const char *key,
         c->range = apr_psprintf(p, "bytes=%" APR_OFF_T_FMT "-", offset);
     }
 
-    rv = handle_new(p, &h, err);
-    if (rv) {
-        return rv;
-    }
-    rv = call_perform(s3, h, c, p, p, err);
-    apr_pool_cleanup_run(p, h, curl_cleanup);
+    rv = call_once(s3, c, p, err);
     if (rv) {
         return rv;
     }
@@ -802,23 +808,13 @@ static apr_status_t s3_remove(pt_store_t *st, apr_pool_t *p, const char *key,
     s3_store_t *s3 = st->ctx;
     const char *fk = full_key(s3, p, key, err);
     s3_call_t *c;
-    CURL *h;
     apr_status_t rv;
 
     if (!fk) {
         return APR_EINVAL;
     }
-    c = apr_pcalloc(p, sizeof(*c));
-    c->op = "DeleteObject";
-    c->what = describe(p, s3, fk);
-    c->method = "DELETE";
-    c->url = object_url(s3, p, fk);
-    rv = handle_new(p, &h, err);
-    if (rv) {
-        return rv;
-    }
-    rv = call_perform(s3, h, c, p, p, err);
-    apr_pool_cleanup_run(p, h, curl_cleanup);
+    c = object_call(p, s3, fk, "DeleteObject", "DELETE");
+    rv = call_once(s3, c, p, err);
     if (rv) {
         return rv;
     }
@@ -870,7 +866,7 @@ static apr_status_t s3_list(pt_store_t *st, apr_pool_t *p,
     }
     rv = apr_pool_create(&page, p);
     if (rv) {
-        apr_pool_cleanup_run(p, h, curl_cleanup);
+        pt_curl_release(p, h);
         return pt_err_set(err, p, NULL, 0, "S3: out of memory");
     }
     do {
@@ -942,7 +938,7 @@ static apr_status_t s3_list(pt_store_t *st, apr_pool_t *p,
         }
     } while (token);
     apr_pool_destroy(page);
-    apr_pool_cleanup_run(p, h, curl_cleanup);
+    pt_curl_release(p, h);
     return rv;
 }
 
@@ -1007,7 +1003,7 @@ static apr_status_t s3_sweep(pt_store_t *st, apr_pool_t *p,
     }
     rv = apr_pool_create(&page, p);
     if (rv) {
-        apr_pool_cleanup_run(p, h, curl_cleanup);
+        pt_curl_release(p, h);
         return pt_err_set(err, p, NULL, 0, "S3: out of memory");
     }
     for (;;) {
@@ -1095,7 +1091,7 @@ static apr_status_t s3_sweep(pt_store_t *st, apr_pool_t *p,
         id_marker = *ibuf ? ibuf : NULL;
     }
     apr_pool_destroy(page);
-    apr_pool_cleanup_run(p, h, curl_cleanup);
+    pt_curl_release(p, h);
     return rv ? rv : first;
 }
 

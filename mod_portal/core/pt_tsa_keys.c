@@ -29,6 +29,7 @@
 #include "pt_tsa_int.h"
 #include "pt_crypto.h"
 #include "pt_sql.h"             /* pt_file_read() */
+#include "pt_keys.h"            /* pt_file_publish() */
 
 #define TSA_KEY_FILE "tsa.key"
 #define TSA_CERT_FILE "tsa.crt"
@@ -71,81 +72,6 @@ static apr_status_t file_exists(apr_pool_t *p, const char *path, int *exists,
     pt_err_set(err, p, path, 0, "cannot stat: %s",
                apr_strerror(rv, ebuf, sizeof(ebuf)));
     return rv;
-}
-
-/*
- * Create path with len bytes of data and mode perms (exactly: not reduced
- * by the umask) unless it exists: the data is written to a new temporary
- * file, fsynced, and hard-linked to path; link() refuses to replace an
- * existing file, so when another process made path first (*won = 0) theirs
- * stays and ours is dropped.  The same approach as pt_keys.c, with a random
- * part in the temporary name so that threads of one process do not collide.
- */
-static apr_status_t publish_file(apr_pool_t *p, const char *dir,
-                                 const char *path, const void *data,
-                                 apr_size_t len, apr_fileperms_t perms,
-                                 int *won, pt_err_t *err)
-{
-    unsigned char rnd[6];
-    const char *tmp;
-    apr_file_t *f;
-    apr_size_t written;
-    apr_status_t rv, rv2;
-    char ebuf[120];
-
-    *won = 0;
-    if (pt_random_bytes(rnd, sizeof(rnd)) != APR_SUCCESS) {
-        return pt_err_set(err, p, path, 0,
-                          "no random bytes for a temporary name");
-    }
-    tmp = apr_psprintf(p, "%s.tmp.%ld.%s", path, (long)getpid(),
-                       pt_hex_encode(p, rnd, sizeof(rnd)));
-    rv = apr_file_open(&f, tmp, APR_FOPEN_WRITE | APR_FOPEN_CREATE
-                       | APR_FOPEN_EXCL | APR_FOPEN_BINARY, perms, p);
-    if (rv != APR_SUCCESS) {
-        pt_err_set(err, p, tmp, 0, "cannot create: %s",
-                   apr_strerror(rv, ebuf, sizeof(ebuf)));
-        return rv;
-    }
-    rv = apr_file_write_full(f, data, len, &written);
-    if (rv == APR_SUCCESS) {
-        rv = apr_file_sync(f);
-    }
-    rv2 = apr_file_close(f);
-    if (rv == APR_SUCCESS) {
-        rv = rv2;
-    }
-    if (rv == APR_SUCCESS) {
-        rv = apr_file_perms_set(tmp, perms);
-        if (APR_STATUS_IS_ENOTIMPL(rv)) {
-            rv = APR_SUCCESS;
-        }
-    }
-    if (rv != APR_SUCCESS) {
-        apr_file_remove(tmp, p);
-        pt_err_set(err, p, tmp, 0, "cannot write: %s",
-                   apr_strerror(rv, ebuf, sizeof(ebuf)));
-        return rv;
-    }
-    if (link(tmp, path) != 0) {
-        rv = APR_FROM_OS_ERROR(errno);
-        apr_file_remove(tmp, p);
-        if (APR_STATUS_IS_EEXIST(rv)) {
-            return APR_SUCCESS;
-        }
-        pt_err_set(err, p, path, 0, "cannot create: %s",
-                   apr_strerror(rv, ebuf, sizeof(ebuf)));
-        return rv;
-    }
-    apr_file_remove(tmp, p);
-    /* make the new name durable too; nothing to do if this fails */
-    if (apr_file_open(&f, dir, APR_FOPEN_READ, APR_OS_DEFAULT, p)
-        == APR_SUCCESS) {
-        apr_file_sync(f);
-        apr_file_close(f);
-    }
-    *won = 1;
-    return APR_SUCCESS;
 }
 
 /* Read the private key at path.  A file that is not one is an error: the
@@ -246,7 +172,7 @@ static apr_status_t create_key(apr_pool_t *p, const char *dir,
         BIO_free(bio);
         return pt_tsa_ossl_err(err, p, path, "cannot make a new TSA key");
     }
-    rv = publish_file(p, dir, path, pem, (apr_size_t)n,
+    rv = pt_file_publish(p, dir, path, pem, (apr_size_t)n,
                       APR_FPROT_UREAD | APR_FPROT_UWRITE, won, err);
     BIO_free(bio);
     if (rv == APR_SUCCESS && *won) {
@@ -333,7 +259,7 @@ static apr_status_t create_cert(apr_pool_t *p, const char *dir,
         return pt_tsa_ossl_err(err, p, path,
                                "cannot make the TSA certificate");
     }
-    rv = publish_file(p, dir, path, pem, (apr_size_t)n,
+    rv = pt_file_publish(p, dir, path, pem, (apr_size_t)n,
                       APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD
                       | APR_FPROT_WREAD, won, err);
     BIO_free(bio);
