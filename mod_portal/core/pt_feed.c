@@ -159,6 +159,22 @@ const char *pt_feed_str(apr_pool_t *p, const char *s)
     return apr_pstrmemdup(p, s, n);
 }
 
+void pt_feed_host(apr_pool_t *p, pt_ioc_t *ioc, const char *ip,
+                  const char *port)
+{
+    if (port && ip) {
+        int v6 = strchr(ip, ':') != NULL;
+
+        ioc->type = "ip:port";
+        ioc->value = apr_pstrcat(p, v6 ? "[" : "", ip, v6 ? "]:" : ":", port,
+                                 NULL);
+    }
+    else {
+        ioc->type = "ip";
+        ioc->value = ip;
+    }
+}
+
 const char *pt_feed_tags(apr_pool_t *p, const char *s)
 {
     char *out, *o;

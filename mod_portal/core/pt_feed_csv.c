@@ -436,15 +436,7 @@ static apr_status_t row_feodo(csv_state_t *st)
     pt_ioc_t ioc;
 
     ioc_init(&ioc);
-    if (port && ip) {
-        ioc.type = "ip:port";
-        ioc.value = apr_pstrcat(p, strchr(ip, ':') ? "[" : "", ip,
-                                strchr(ip, ':') ? "]:" : ":", port, NULL);
-    }
-    else {
-        ioc.type = "ip";
-        ioc.value = ip;
-    }
+    pt_feed_host(p, &ioc, ip, port);
     ioc.threat = "botnet_cc";
     ioc.malware = pt_feed_str(p, field(st, COL_MALWARE));
     ioc.first_seen = pt_feed_time(field(st, COL_FIRST));

@@ -491,15 +491,7 @@ static apr_status_t rec_feodo(pt_feed_ctx_t *ctx, json_t *o,
     port = pt_feed_str(p, jstr(p, o, "port"));
     norm = pt_ioc_normalise_value(p, "ip", ip);
     ioc_init(&ioc);
-    if (ip && port) {
-        ioc.type = "ip:port";
-        ioc.value = apr_pstrcat(p, strchr(ip, ':') ? "[" : "", ip,
-                                strchr(ip, ':') ? "]:" : ":", port, NULL);
-    }
-    else {
-        ioc.type = "ip";
-        ioc.value = ip;
-    }
+    pt_feed_host(p, &ioc, ip, port);
     ioc.threat = "botnet_cc";
     ioc.malware = pt_feed_str(p, jstr(p, o, "malware"));
     ioc.first_seen = pt_feed_time(jstr2(p, o, "first_seen",

@@ -198,8 +198,14 @@ apr_status_t pt_form_parse(apr_pool_t *p, const char *body, apr_size_t len,
     return APR_SUCCESS;
 }
 
-/* Percent-encode everything but RFC 3986 unreserved characters. */
 const char *pt_url_encode(apr_pool_t *p, const char *s)
+{
+    return pt_url_encode_keep(p, s, NULL);
+}
+
+/* Percent-encode everything but RFC 3986 unreserved characters and the
+ * ones in keep. */
+const char *pt_url_encode_keep(apr_pool_t *p, const char *s, const char *keep)
 {
     static const char hex[] = "0123456789ABCDEF";
     apr_size_t len, i, o = 0;
@@ -215,7 +221,7 @@ const char *pt_url_encode(apr_pool_t *p, const char *s)
 
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
             || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
-            || c == '~') {
+            || c == '~' || (keep && c && strchr(keep, c))) {
             out[o++] = (char)c;
         }
         else {

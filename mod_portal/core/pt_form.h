@@ -27,6 +27,10 @@ apr_status_t pt_form_parse(apr_pool_t *p, const char *body, apr_size_t len,
  * surrogates. */
 int pt_utf8_valid(const char *s, apr_size_t len);
 
+/* The same, keeping the characters in keep too (a path's "/"). */
+const char *pt_url_encode_keep(apr_pool_t *p, const char *s,
+                               const char *keep);
+
 /* Percent-encode s for use in a URL query (unreserved characters kept). */
 const char *pt_url_encode(apr_pool_t *p, const char *s);
 

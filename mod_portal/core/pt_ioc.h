@@ -227,6 +227,11 @@ const char *pt_feed_tags(apr_pool_t *p, const char *s);
  * static storage; NULL when the type is not an indicator we keep. */
 const char *pt_feed_type(const char *feed_type);
 
+/* A C2 server's indicator: type "ip:port" with value "ip:port" ("[v6]:port")
+ * when the port is known, else type "ip". */
+void pt_feed_host(apr_pool_t *p, pt_ioc_t *ioc, const char *ip,
+                  const char *port);
+
 /* An integer 0..100 from a string of digits, else -1. */
 int pt_feed_confidence(const char *s);
 

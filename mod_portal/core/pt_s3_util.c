@@ -13,37 +13,14 @@
 #include <apr_strings.h>
 
 #include "pt_buf.h"
+#include "pt_form.h"
 #include "pt_s3_util.h"
 
 /* ------------------------------------------------------------ text */
 
-static int is_unreserved(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-           || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
-           || c == '~';
-}
-
 const char *pt_s3_uri_encode(apr_pool_t *p, const char *s, int keep_slash)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    apr_size_t n = strlen(s), i, o = 0;
-    char *out = apr_palloc(p, n * 3 + 1);
-
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (is_unreserved(c) || (keep_slash && c == '/')) {
-            out[o++] = (char)c;
-        }
-        else {
-            out[o++] = '%';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 0x0f];
-        }
-    }
-    out[o] = '\0';
-    return out;
+    return pt_url_encode_keep(p, s, keep_slash ? "/" : NULL);
 }
 
 int pt_s3_printable_ok(const char *s)
