@@ -632,6 +632,9 @@ json_t *portal_file_json(portal_req_t *req, const char *uuid,
  * or NULL with *rc the response made: 404 (also for another user's file)
  * or the database error. */
 pt_row_t *portal_own_file(portal_req_t *req, int *rc);
+/* The same for a POST on the file: the form read and its CSRF token
+ * checked first (a bad one answers the file's page with 403). */
+pt_row_t *portal_own_file_form(portal_req_t *req, int *rc);
 /* The files page with status and an error message (NULL: none). */
 int portal_files_page(portal_req_t *req, int status, const char *error);
 int portal_files_get(portal_req_t *req);

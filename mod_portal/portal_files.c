@@ -350,6 +350,14 @@ static int rerender_file(portal_req_t *req, int status, const char *error)
     return portal_file_page(req, status, NULL, error);
 }
 
+pt_row_t *portal_own_file_form(portal_req_t *req, int *rc)
+{
+    if (!portal_read_checked(req, rerender_file, rc)) {
+        return NULL;
+    }
+    return portal_own_file(req, rc);
+}
+
 int portal_file_rename_post(portal_req_t *req)
 {
     pt_db_t *db;
@@ -357,10 +365,7 @@ int portal_file_rename_post(portal_req_t *req)
     const char *raw, *name;
     int rc, n = 0;
 
-    if (!portal_read_checked(req, rerender_file, &rc)) {
-        return rc;
-    }
-    row = portal_own_file(req, &rc);
+    row = portal_own_file_form(req, &rc);
     if (!row) {
         return rc;
     }
@@ -388,10 +393,7 @@ int portal_file_delete_post(portal_req_t *req)
     pt_err_t err = { 0 };
     int rc, n = 0;
 
-    if (!portal_read_checked(req, rerender_file, &rc)) {
-        return rc;
-    }
-    row = portal_own_file(req, &rc);
+    row = portal_own_file_form(req, &rc);
     if (!row) {
         return rc;
     }

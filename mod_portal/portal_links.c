@@ -96,11 +96,6 @@ json_t *portal_links_json(portal_req_t *req, apr_int64_t file_id,
     return list;
 }
 
-static int rerender(portal_req_t *req, int status, const char *error)
-{
-    return portal_file_page(req, status, NULL, error);
-}
-
 /* A whole number in [min, max] from the form; "" gives def. */
 static int form_int(portal_req_t *req, const char *name, apr_int64_t def,
                     apr_int64_t min, apr_int64_t max, apr_int64_t *out)
@@ -127,10 +122,7 @@ int portal_link_create_post(portal_req_t *req)
     const char *uuid;
     int rc;
 
-    if (!portal_read_checked(req, rerender, &rc)) {
-        return rc;
-    }
-    row = portal_own_file(req, &rc);
+    row = portal_own_file_form(req, &rc);
     if (!row) {
         return rc;
     }
@@ -178,10 +170,7 @@ int portal_link_revoke_post(portal_req_t *req)
     pt_row_t *row;
     int rc, n = 0;
 
-    if (!portal_read_checked(req, rerender, &rc)) {
-        return rc;
-    }
-    row = portal_own_file(req, &rc);
+    row = portal_own_file_form(req, &rc);
     if (!row) {
         return rc;
     }

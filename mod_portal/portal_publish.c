@@ -234,11 +234,6 @@ pt_row_t *portal_readable_file(portal_req_t *req, int *rc)
     return row;
 }
 
-static int rerender(portal_req_t *req, int status, const char *error)
-{
-    return portal_file_page(req, status, NULL, error);
-}
-
 /* POST /files/{id}/publish (audience, clients, public_links). */
 int portal_file_publish_post(portal_req_t *req)
 {
@@ -247,10 +242,7 @@ int portal_file_publish_post(portal_req_t *req)
     pt_row_t *row;
     int rc;
 
-    if (!portal_read_checked(req, rerender, &rc)) {
-        return rc;
-    }
-    row = portal_own_file(req, &rc);
+    row = portal_own_file_form(req, &rc);
     if (!row) {
         return rc;
     }

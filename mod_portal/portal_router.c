@@ -325,9 +325,6 @@ int portal_handler(request_rec *r)
                        ? dir->change_code
                        : portal_conf_change_code(req->conf);
     req->dir = dir;
-    req->upload_types = dir->upload_types
-                        ? dir->upload_types
-                        : portal_files_types(&req->conf->files);
     req->max_file = dir->max_file != PORTAL_UNSET
                     ? dir->max_file
                     : portal_files_max_file(&req->conf->files);
