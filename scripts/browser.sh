@@ -13,6 +13,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top/t/browser"
 mkdir -p results
 
+. "$top/scripts/node-check.sh"
+portal_node_check browser.sh "$top/t/browser" || exit 1
 # node_modules from the lock file (npm works offline here)
 if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -9,7 +9,7 @@ RUN_PKGS="apache2 apache2-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql
 TEST_PKGS="libapache2-mod-perl2 libdbd-sqlite3-perl libdbd-pg-perl
   libwww-perl postgresql chromium clang libclang-rt-14-dev wrk
   apache2-utils python3-aiosmtpd python3-cryptography libapache2-mod-auth-openidc
-  curl openssl libmaxmind-db-writer-perl python3-jsonschema"
+  curl openssl libmaxmind-db-writer-perl python3-jsonschema iproute2 procps"
 
 want="$RUN_PKGS"
 [ "${1:-run}" = test ] && want="$want $TEST_PKGS"
@@ -18,11 +18,16 @@ for p in $want; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
         || missing="$missing $p"
 done
-# Node.js may come from elsewhere than Debian (with its own npm): only
-# install Debian's when there is no node/npm at all.
+# The tests' Node.js tools (t/browser, t/s3) run on Debian 12's nodejs
+# (18.20) and npm.  A machine may have a Node.js from elsewhere (with its
+# own npm): Debian's is installed only when there is no node at all, or
+# node without npm.
 if [ "${1:-run}" = test ]; then
-    command -v node >/dev/null 2>&1 || missing="$missing nodejs"
-    command -v npm >/dev/null 2>&1 || missing="$missing npm"
+    if ! command -v node >/dev/null 2>&1; then
+        missing="$missing nodejs npm"
+    elif ! command -v npm >/dev/null 2>&1; then
+        missing="$missing npm"
+    fi
 fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then

@@ -39,7 +39,8 @@ start)
     [ $# -eq 4 ] || usage
     port=$3 bucket=$4
     case "$port" in ''|*[!0-9]*) echo "s3.sh: bad port '$port'" >&2; exit 2 ;; esac
-    command -v node >/dev/null 2>&1 || { echo "s3.sh: node is not installed" >&2; exit 1; }
+    . "$top/scripts/node-check.sh"
+    portal_node_check s3.sh "$top/t/s3" || exit 1
     if running_pid >/dev/null; then
         echo "s3.sh: s3rver already runs for $dir (pid $(cat "$dir/s3rver.pid"))" >&2
         exit 1
