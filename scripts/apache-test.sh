@@ -54,6 +54,36 @@ free_port() {
 # (t/unit/smtp_sink.py); the tests read the messages from PORTAL_MAIL_DIR
 # and may stop and start it (PortalTest::sink_stop/sink_start)
 mail=$(mktemp -d /tmp/portal-mail.XXXXXX)
+# the process groups of the httpd instances this checkout's t/conf runs
+# (httpd daemonizes: its parent leads a group of its own with its children)
+test_httpd_groups() {
+    for pid in $(pgrep -f -- "[-]f $top/t/conf/httpd[.]conf"); do
+        [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = apache2 ] || continue
+        pg=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')
+        [ -n "$pg" ] && [ "$pg" != "$(ps -o pgid= -p $$ | tr -d ' ')" ] && echo "$pg"
+    done | sort -u
+}
+cleanup() {
+    trap - EXIT INT TERM
+    # an httpd the run left behind (a test that failed between killing
+    # and restarting it, or a run stopped by a signal) would hold the port
+    # for every later run: TERM, then KILL its whole group
+    groups=$(test_httpd_groups)
+    for pg in $groups; do kill -TERM -"$pg" 2>/dev/null; done
+    n=0
+    while [ -n "$groups" ] && [ -n "$(test_httpd_groups)" ] && [ $n -lt 50 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    for pg in $(test_httpd_groups); do kill -KILL -"$pg" 2>/dev/null; done
+    [ "$storage" = s3 ] && "$top/scripts/s3.sh" stop "$mail/s3" 2>/dev/null
+    kill "$(cat "$mail/oidc.pid")" 2>/dev/null
+    kill "$(cat "$mail/sink.pid")" 2>/dev/null
+    [ -n "${KEEPMAIL:-}" ] || rm -rf "$data" "$mail"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 smtp_port=$(free_port "${PORTAL_SMTP_PORT:-2525}")
 export PORTAL_SMTP_PORT="$smtp_port" PORTAL_MAIL_DIR="$mail/inbox"
 mkdir -p "$PORTAL_MAIL_DIR"
@@ -79,18 +109,6 @@ if [ "$storage" = s3 ]; then
     export PORTAL_STORAGE_KIND=s3 PORTAL_S3_DIR="$mail/s3"
 fi
 
-cleanup() {
-    # an httpd the run left behind (a test that failed between killing
-    # and restarting it) would hold the port for every later run
-    for pid in $(pgrep -f -- "[-]f $top/t/conf/httpd[.]conf"); do
-        [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = apache2 ] && kill -KILL "$pid"
-    done
-    [ "$storage" = s3 ] && "$top/scripts/s3.sh" stop "$mail/s3" 2>/dev/null
-    kill "$(cat "$mail/oidc.pid")" 2>/dev/null
-    kill "$(cat "$mail/sink.pid")" 2>/dev/null
-    [ -n "${KEEPMAIL:-}" ] || rm -rf "$data" "$mail"
-}
-trap cleanup EXIT
 
 # the feeds the tests write, and a small MaxMind database
 mkdir -p "$data/feeds"

@@ -7,7 +7,18 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 tmp=$(mktemp -d /tmp/portal-startup.XXXXXX)
-trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+# an httpd still running from here (timeout puts it in a process group of
+# its own, out of reach of a signal to ours) is stopped with the script
+cleanup() {
+    trap - EXIT INT TERM
+    for pid in $(pgrep -f -- "apache2 -f $tmp/"); do
+        kill -KILL "$pid" 2>/dev/null
+    done
+    [ -n "${KEEP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 chmod 755 "$tmp"
 n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
