@@ -138,6 +138,13 @@ UPDATE users SET disabled_at = NULL WHERE id = %lld
 -- name: user_delete
 DELETE FROM users WHERE id = %lld
 
+-- name: user_delete_unconfirmed
+-- An account whose address was never confirmed, replaced by the person
+-- an identity provider vouches for (0 rows: it was confirmed meanwhile,
+-- or disabled).
+DELETE FROM users
+WHERE id = %lld AND email_verified_at IS NULL AND disabled_at IS NULL
+
 -- name: user_file_keys
 SELECT storage_key FROM files WHERE user_id = %lld
 
