@@ -137,6 +137,7 @@ typedef struct portal_srv_t {
     int verify_email;           /* 0/1 */
     int verify_lifetime;        /* seconds a verification link lives */
     int resend_cooldown;        /* seconds between mails of one kind */
+    int mail_retention;         /* seconds a sent message's data is kept */
     int change_code;            /* 0/1: confirm password changes by code */
     const char *oidc_label;     /* sign-in button for <mount>/oidc/login */
     portal_files_conf_t files;
@@ -187,6 +188,7 @@ typedef struct portal_dir_t {
 #define PORTAL_DEFAULT_MAIL_GIVE_UP (3 * 24 * 60 * 60)
 #define PORTAL_DEFAULT_VERIFY_LIFETIME (24 * 60 * 60)
 #define PORTAL_DEFAULT_RESEND_COOLDOWN 60
+#define PORTAL_DEFAULT_MAIL_RETENTION (7 * 24 * 60 * 60)
 #define PORTAL_RESET_LIFETIME (30 * 60)     /* password-reset links */
 #define PORTAL_CODE_LIFETIME (10 * 60)      /* 6-digit confirmation codes */
 #define PORTAL_CODE_ATTEMPTS 5
@@ -278,6 +280,7 @@ int portal_conf_mail_give_up(const portal_srv_t *c);
 int portal_conf_verify_email(const portal_srv_t *c);
 int portal_conf_verify_lifetime(const portal_srv_t *c);
 int portal_conf_resend_cooldown(const portal_srv_t *c);
+int portal_conf_mail_retention(const portal_srv_t *c);
 int portal_conf_change_code(const portal_srv_t *c);
 /* The public origin for links in mail: PortalBaseURL, else built from
  * ServerName (never from the request's Host header). */
@@ -683,20 +686,46 @@ apr_status_t portal_store_cleanup_run(server_rec *s, pt_db_t *db,
                                       const char **result);
 
 /* ---- portal_mail.c */
-/* Render templates/mail/NAME.* with data and put the message for to_addr
- * in the outbox on db (inside the caller's transaction). */
+/* A mail as the outbox keeps it: what the message is made of, never the
+ * message.  The "mail" job builds it when it sends it, adding what must
+ * not rest in the database: a link with a new single-use token, a new
+ * 6-digit code, or a file decrypted from the store. */
+typedef struct portal_mail_t {
+    const char *name;           /* templates/mail/NAME.txt (and .html) */
+    json_t *data;               /* the template's data: nothing secret */
+    const char *to_addr, *to_name;
+    const char *link_base;      /* absolute URL of the mount point, for
+                                 * links (NULL: the server's base URL) */
+    const char *secret;         /* NULL, or what the job makes at send
+                                 * time for user_id: "verify_email" or
+                                 * "reset_password" (data.link, valid
+                                 * lifetime seconds), "change_password"
+                                 * (data.code for the pending change whose
+                                 * auth_tokens row is secret_ref) */
+    const char *user_id;
+    const char *secret_ref;
+    int lifetime;
+    const char *file_id;        /* attach this file (up to
+                                 * PortalMailAttachMax; data.attached says
+                                 * whether it was) */
+} portal_mail_t;
+/* Put m in the outbox on db, inside the caller's transaction (the change
+ * and its mail, or neither).  The template is rendered once to check it
+ * and to keep the subject (secrets masked) for the admin. */
+apr_status_t portal_mail_put(server_rec *s, pt_db_t *db, apr_pool_t *p,
+                             const portal_mail_t *m);
+/* A mail without secrets: templates/mail/NAME.* with data, to to_addr. */
 apr_status_t portal_mail_queue(server_rec *s, pt_db_t *db, apr_pool_t *p,
                                const char *name, json_t *data,
                                const char *to_addr, const char *to_name);
-/* The same with attachments (an array of pt_mail_attachment_t). */
-apr_status_t portal_mail_queue_with(server_rec *s, pt_db_t *db,
-                                    apr_pool_t *p, const char *name,
-                                    json_t *data, const char *to_addr,
-                                    const char *to_name,
-                                    const apr_array_header_t *attachments);
-/* The "mail" job: reset requests to mail, then deliver the outbox. */
+/* The "mail" job: reset requests to mail, then deliver the outbox, then
+ * purge what PortalMailRetention no longer keeps. */
 apr_status_t portal_mail_run(server_rec *s, pt_db_t *db,
                              const char **result);
+/* The stored form of a 6-digit code: HMAC of the account id and the
+ * code under the portal's secret (portal_mail_build.c). */
+const char *portal_code_hmac(apr_pool_t *p, const unsigned char *secret,
+                             const char *uid, const char *code);
 
 /* ---- portal_jobs.c */
 int portal_jobs_post_config(apr_pool_t *pconf, server_rec *s);

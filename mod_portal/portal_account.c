@@ -56,28 +56,28 @@ const char *portal_link(portal_req_t *req, const char *path)
                        req->mount, path, NULL);
 }
 
+/* The confirmation mail; its link (a new token) is made when the mail is
+ * sent, so no usable token rests in the outbox. */
 apr_status_t portal_send_verification(portal_req_t *req, pt_db_t *db,
                                       const char *uid, const char *email,
                                       const char *first_name)
 {
     apr_pool_t *p = req->r->pool;
     int lifetime = portal_conf_verify_lifetime(req->conf);
-    const char *tok;
-    json_t *d;
-    apr_status_t rv;
+    portal_mail_t m;
 
-    rv = portal_token_issue(req, db, uid, "verify_email", lifetime, &tok);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    d = portal_pool_json(p, json_pack("{s:s, s:s, s:i}",
-                                      "first_name", first_name,
-                                      "link", portal_link(req, apr_pstrcat(
-                                          p, "/verify_email?token=", tok,
-                                          NULL)),
-                                      "hours", lifetime / 3600));
-    return portal_mail_queue(req->r->server, db, p, "verify_email", d,
-                             email, first_name);
+    memset(&m, 0, sizeof(m));
+    m.name = "verify_email";
+    m.data = portal_pool_json(p, json_pack("{s:s, s:i}",
+                                           "first_name", first_name,
+                                           "hours", lifetime / 3600));
+    m.to_addr = email;
+    m.to_name = first_name;
+    m.link_base = portal_link(req, "");
+    m.secret = "verify_email";
+    m.user_id = uid;
+    m.lifetime = lifetime;
+    return portal_mail_put(req->r->server, db, p, &m);
 }
 
 /* Look a link's token up: the row, or NULL when unknown, used or expired
@@ -230,8 +230,9 @@ int portal_resend_verification_post(portal_req_t *req)
     }
     if (u && !pt_row_get(u, "email_verified_at")) {
         uid = pt_row_get(u, "id");
-        if (pt_db_one(db, "token_last_issued", &last,
-                      PT_ARGS(uid, "verify_email")) != APR_SUCCESS) {
+        if (pt_db_one(db, "mail_last_queued", &last,
+                      PT_ARGS(uid, "verify_email", uid, "verify_email"))
+            != APR_SUCCESS) {
             return portal_db_fail(req, "resending a verification link");
         }
         if (!pt_row_get(last, "last")

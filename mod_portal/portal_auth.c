@@ -399,11 +399,7 @@ int portal_change_password_post(portal_req_t *req)
 static const char *code_hash(portal_req_t *req, const char *uid,
                              const char *code)
 {
-    const char *msg = apr_pstrcat(req->r->pool, "code:", uid, ":", code,
-                                  NULL);
-
-    return pt_hmac_b64url(req->r->pool, req->conf->secret,
-                          PORTAL_SECRET_BYTES, msg, strlen(msg));
+    return portal_code_hmac(req->r->pool, req->conf->secret, uid, code);
 }
 
 /* Set the new password hash in one transaction with the end of the
@@ -458,35 +454,42 @@ static int code_page(portal_req_t *req, int status, const char *error)
 }
 
 /* PortalPasswordChangeCode On: mail a 6-digit code; the new password
- * (hashed) waits with it until the code comes back. */
+ * (hashed) waits with it until the code comes back.  The code is made
+ * when the mail is sent (only its HMAC is stored, as this row's id): until
+ * then the row's id is a placeholder that no code matches. */
 static int send_change_code(portal_req_t *req, pt_db_t *db, const char *uid,
                             const char *hash)
 {
     apr_pool_t *p = req->r->pool;
     apr_int64_t now = apr_time_sec(apr_time_now());
-    const char *code;
-    json_t *d;
+    const char *ref;
+    portal_mail_t m;
 
-    if (pt_code6_new(p, &code) != APR_SUCCESS) {
+    if (pt_uuid_new(p, &ref) != APR_SUCCESS) {
         return portal_error(req, HTTP_INTERNAL_SERVER_ERROR, "No code could "
                             "be made. Nothing was changed; please try "
                             "again.");
     }
-    d = portal_pool_json(p, json_pack("{s:s, s:s, s:i}", "first_name",
-                                      req->user->first_name, "code", code,
-                                      "minutes", PORTAL_CODE_LIFETIME / 60));
+    ref = apr_pstrcat(p, "mail:", ref, NULL);
+    memset(&m, 0, sizeof(m));
+    m.name = "change_code";
+    m.data = portal_pool_json(p, json_pack("{s:s, s:i}", "first_name",
+                                           req->user->first_name, "minutes",
+                                           PORTAL_CODE_LIFETIME / 60));
+    m.to_addr = req->user->email;
+    m.to_name = req->user->first_name;
+    m.secret = "change_password";
+    m.user_id = uid;
+    m.secret_ref = ref;
     if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS
         || pt_db_exec(db, "tokens_retire", NULL,
                       PT_ARGS(portal_i64(p, now), uid, "change_password"))
            != APR_SUCCESS
         || pt_db_exec(db, "token_insert", NULL,
-                      PT_ARGS(code_hash(req, uid, code), uid,
-                              "change_password", portal_i64(p, now),
+                      PT_ARGS(ref, uid, "change_password", portal_i64(p, now),
                               portal_i64(p, now + PORTAL_CODE_LIFETIME), hash))
            != APR_SUCCESS
-        || portal_mail_queue(req->r->server, db, p, "change_code", d,
-                             req->user->email, req->user->first_name)
-           != APR_SUCCESS
+        || portal_mail_put(req->r->server, db, p, &m) != APR_SUCCESS
         || pt_db_run_named(db, "tx_commit") != APR_SUCCESS) {
         pt_db_run_named(db, "tx_rollback");
         return portal_db_fail(req, "sending a confirmation code");

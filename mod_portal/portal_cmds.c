@@ -292,6 +292,9 @@ static const char *set_mail_seconds(cmd_parms *cmd, void *dc,
     case 4:
         return portal_parse_int(cmd, arg, 300, 30L * 86400,
                                 &c->verify_lifetime);
+    case 6:
+        return portal_parse_int(cmd, arg, 0, 3650L * 86400,
+                                &c->mail_retention);
     default:
         return portal_parse_int(cmd, arg, 1, 86400, &c->resend_cooldown);
     }
@@ -373,6 +376,9 @@ const command_rec portal_cmds[] = {
                   RSRC_CONF, "First retry delay in seconds (doubles)"),
     AP_INIT_TAKE1("PortalMailGiveUpAfter", set_mail_seconds, (void *)3,
                   RSRC_CONF, "Seconds after which undelivered mail fails"),
+    AP_INIT_TAKE1("PortalMailRetention", set_mail_seconds, (void *)6,
+                  RSRC_CONF, "Seconds a sent or failed message's data is "
+                  "kept (then only recipient, subject, status, times)"),
     AP_INIT_FLAG("PortalEmailVerification", set_flag, (void *)1,
                  RSRC_CONF | ACCESS_CONF,
                  "New accounts must confirm their email (default On)"),

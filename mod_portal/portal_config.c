@@ -39,6 +39,7 @@ void *portal_create_srv(apr_pool_t *p, server_rec *s)
     c->verify_email = PORTAL_UNSET;
     c->verify_lifetime = PORTAL_UNSET;
     c->resend_cooldown = PORTAL_UNSET;
+    c->mail_retention = PORTAL_UNSET;
     c->change_code = PORTAL_UNSET;
     portal_files_conf_init(&c->files);
     portal_ioc_conf_init(&c->ioc);
@@ -79,6 +80,7 @@ void *portal_merge_srv(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(verify_email);
     MERGE_INT(verify_lifetime);
     MERGE_INT(resend_cooldown);
+    MERGE_INT(mail_retention);
     MERGE_INT(change_code);
     c->argon2 = add->argon2.m_cost_kib ? add->argon2 : base->argon2;
     portal_files_conf_merge(&c->files, &base->files, &add->files);
@@ -231,6 +233,11 @@ int portal_conf_verify_lifetime(const portal_srv_t *c)
 int portal_conf_resend_cooldown(const portal_srv_t *c)
 {
     return INT_OR(resend_cooldown, PORTAL_DEFAULT_RESEND_COOLDOWN);
+}
+
+int portal_conf_mail_retention(const portal_srv_t *c)
+{
+    return INT_OR(mail_retention, PORTAL_DEFAULT_MAIL_RETENTION);
 }
 
 int portal_conf_change_code(const portal_srv_t *c)

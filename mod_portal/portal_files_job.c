@@ -6,91 +6,49 @@
  * Both run on the watchdog (portal_jobs.c) with the main server's
  * configuration.  A confirmation is queued in the outbox in the same
  * transaction that marks the file notified, so it is mailed once even
- * when several nodes run the job.
+ * when several nodes run the job; the file itself is attached only when
+ * the mail is sent (portal_mail_build.c).
  */
 #include "apr_strings.h"
 
 #include "portal.h"
-#include "pt_buf.h"
-#include "pt_mail.h"
-#include "pt_vault.h"
 
 APLOG_USE_MODULE(portal);
 
 #define PENDING_MAX_AGE 3600    /* seconds before an upload is abandoned */
 
-static apr_status_t buf_sink(void *baton, const char *data, apr_size_t len)
-{
-    return pt_buf_append(baton, data, len);
-}
-
-/* The plaintext of a small file, for the attachment; NULL when it cannot
- * be read (logged: the mail then carries the link only). */
-static pt_mail_attachment_t *attachment(server_rec *s,
-                                        const portal_srv_t *c,
-                                        apr_pool_t *p, const pt_row_t *row)
-{
-    const char *uuid = pt_row_get(row, "uuid"), *why = NULL;
-    apr_off_t size = pt_row_int(row, "size");
-    const unsigned char *dk;
-    pt_mail_attachment_t *a;
-    pt_buf_t buf;
-    pt_err_t err = { 0 };
-
-    dk = portal_file_key(c, p, uuid, pt_row_get(row, "wrapped_key"), &why);
-    if (!dk) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(0350) "%s",
-                     why);
-        return NULL;
-    }
-    pt_buf_init(&buf, p, (apr_size_t)size + 1, (apr_size_t)size + 1);
-    if (pt_vault_get(p, c->files.store, pt_row_get(row, "storage_key"), dk,
-                     size, 0, -1, buf_sink, &buf, &err) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(0351)
-                     "file %s cannot be read for its mail: %s", uuid,
-                     pt_err_str(&err, p));
-        return NULL;
-    }
-    a = apr_pcalloc(p, sizeof(*a));
-    a->filename = pt_row_get(row, "name");
-    a->content_type = pt_row_get(row, "content_type");
-    a->data = buf.data;
-    a->len = buf.len;
-    return a;
-}
-
+/* Queue the confirmation of one upload, in the transaction that marks
+ * the file notified.  The file is attached when the mail is sent (read
+ * and decrypted from the store then: no copy of it rests in the
+ * outbox). */
 static apr_status_t notify_one(server_rec *s, const portal_srv_t *c,
                                pt_db_t *db, apr_pool_t *p,
                                const pt_row_t *row, int *sent)
 {
     apr_off_t size = pt_row_int(row, "size");
-    apr_array_header_t *atts = NULL;
-    pt_mail_attachment_t *a = NULL;
-    const char *base = portal_conf_base_url(c, s, p);
-    json_t *data;
+    const char *base = apr_pstrcat(p, portal_conf_base_url(c, s, p),
+                                   pt_row_get(row, "mount"), NULL);
+    portal_mail_t m;
     int n = 0;
     apr_status_t rv;
 
-    if (size > 0 && size <= portal_files_attach_max(&c->files)) {
-        a = attachment(s, c, p, row);
-        if (a) {
-            atts = apr_array_make(p, 1, sizeof(pt_mail_attachment_t));
-            APR_ARRAY_PUSH(atts, pt_mail_attachment_t) = *a;
-        }
-    }
-    data = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:b}",
-                     "first_name", pt_row_get(row, "first_name"),
-                     "name", pt_row_get(row, "name"),
-                     "size", (json_int_t)size,
-                     "size_text", portal_fmt_size(p, size),
-                     "sha256", pt_row_get(row, "sha256"),
-                     "uploaded", portal_fmt_time(p, pt_row_int(row,
-                                                               "created_at")),
-                     "file_link", apr_pstrcat(p, base,
-                                              pt_row_get(row, "mount"),
-                                              "/files/",
-                                              pt_row_get(row, "uuid"), NULL),
-                     "attached", atts != NULL);
+    memset(&m, 0, sizeof(m));
+    m.name = "file_uploaded";
+    m.data = portal_pool_json(p, json_pack(
+        "{s:s, s:s, s:I, s:s, s:s, s:s, s:s}",
+        "first_name", pt_row_get(row, "first_name"),
+        "name", pt_row_get(row, "name"),
+        "size", (json_int_t)size,
+        "size_text", portal_fmt_size(p, size),
+        "sha256", pt_row_get(row, "sha256"),
+        "uploaded", portal_fmt_time(p, pt_row_int(row, "created_at")),
+        "file_link", apr_pstrcat(p, base, "/files/", pt_row_get(row, "uuid"),
+                                 NULL)));
+    m.to_addr = pt_row_get(row, "email");
+    m.to_name = apr_pstrcat(p, pt_row_get(row, "first_name"), " ",
+                            pt_row_get(row, "last_name"), NULL);
+    m.link_base = base;
+    m.file_id = pt_row_get(row, "id");
     rv = pt_db_run_named(db, "tx_begin");
     if (rv == APR_SUCCESS) {
         rv = pt_db_exec(db, "file_notified", &n,
@@ -98,14 +56,8 @@ static apr_status_t notify_one(server_rec *s, const portal_srv_t *c,
                                 pt_row_get(row, "id")));
     }
     if (rv == APR_SUCCESS && n == 1) {
-        rv = portal_mail_queue_with(s, db, p, "file_uploaded", data,
-                                    pt_row_get(row, "email"),
-                                    apr_pstrcat(p, pt_row_get(row,
-                                                "first_name"), " ",
-                                                pt_row_get(row, "last_name"),
-                                                NULL), atts);
+        rv = portal_mail_put(s, db, p, &m);
     }
-    json_decref(data);
     if (rv == APR_SUCCESS) {
         rv = pt_db_run_named(db, "tx_commit");
     }

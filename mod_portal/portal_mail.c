@@ -1,34 +1,39 @@
 /*
- * portal_mail.c -- the portal's mail: written to the outbox, delivered by
- * the background job.
+ * portal_mail.c -- the portal's mail: put in the outbox, delivered by the
+ * background job.
  *
- * A request never talks to SMTP.  portal_mail_queue() renders a mail
- * template (templates/mail/NAME.txt, whose first line is "Subject: ...",
- * and NAME.html when there is one), builds the MIME message with the core
- * and inserts it into the outbox on the caller's connection, so it is
- * committed or rolled back with the change that caused it.
+ * A request never talks to SMTP.  portal_mail_put() writes what a message
+ * is made of (template, recipient, data that is not secret, and what the
+ * job is to add: a link, a code, an attachment) to the outbox on the
+ * caller's connection, so it is committed or rolled back with the change
+ * that caused it.  The message itself is built only when it is sent
+ * (portal_mail_build.c): no usable token and no file content rests in the
+ * database.
  *
  * portal_mail_run() is the "mail" job: it turns queued password-reset
- * requests into mail, then delivers what is due: over SMTP (libcurl) when
+ * requests into mail (portal_reset_queue.c), then delivers what is due,
+ * up to MAIL_PER_RUN messages a run: over SMTP (libcurl) when
  * PortalSMTPServer is set, otherwise as .eml files in DATA/mail/.  A
- * message is claimed (pending -> sending) before it is handed over and
- * marked sent right after, so once the server accepted it it is never
- * sent again; a temporary failure is retried with a doubling delay until
- * PortalMailGiveUpAfter.
+ * message is claimed (pending -> sending) before it is built and handed
+ * over and marked sent right after, so once the server accepted it it is
+ * never sent again; a temporary failure is retried, built anew, with a
+ * doubling delay until PortalMailGiveUpAfter.  Last, what a sent, failed
+ * or cancelled message was made of is purged after PortalMailRetention:
+ * the row keeps the recipient, subject, status, times and error.
  */
 #include "apr_strings.h"
 #include "apr_time.h"
 #include "apr_file_io.h"
 
-#include "portal.h"
-#include "pt_crypto.h"
+#include "portal_mail_int.h"
 #include "pt_mail.h"
 #include "pt_smtp.h"
 
 APLOG_USE_MODULE(portal);
 
-#define MAIL_MAX (16 * 1024 * 1024)
 #define SENDING_STALE 600       /* seconds before 'sending' means lost */
+#define MAIL_BATCH 20           /* rows read at a time */
+#define MAIL_PER_RUN 200        /* most messages one run hands over */
 
 static apr_int64_t now_sec(void)
 {
@@ -46,180 +51,87 @@ static const char *msgid_domain(apr_pool_t *p, const char *base)
     return n ? apr_pstrmemdup(p, h, n) : "localhost";
 }
 
-apr_status_t portal_mail_queue(server_rec *s, pt_db_t *db, apr_pool_t *p,
-                               const char *name, json_t *data,
-                               const char *to_addr, const char *to_name)
+static char *json_text(json_t *j)
 {
-    return portal_mail_queue_with(s, db, p, name, data, to_addr, to_name,
-                                  NULL);
+    return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
-apr_status_t portal_mail_queue_with(server_rec *s, pt_db_t *db,
-                                    apr_pool_t *p, const char *name,
-                                    json_t *data, const char *to_addr,
-                                    const char *to_name,
-                                    const apr_array_header_t *attachments)
+apr_status_t portal_mail_put(server_rec *s, pt_db_t *db, apr_pool_t *p,
+                             const portal_mail_t *m)
 {
     const portal_srv_t *c = ap_get_module_config(s->module_config,
                                                  &portal_module);
-    const pt_template_t *html_tpl;
-    pt_buf_t text, html;
-    pt_err_t err = { 0 };
-    pt_mail_t m;
-    const char *subject, *body, *msg, *msgid, *now;
-    apr_size_t len, n;
+    const char *base = portal_conf_base_url(c, s, p);
+    const char *subject, *text, *html, *msgid, *now, *stored;
+    json_t *data, *shown;
+    char *dumped;
     apr_status_t rv;
 
-    json_object_set_new(data, "site", json_string(
-                        portal_conf_site_name(c)));
-    pt_buf_init(&text, p, 4096, MAIL_MAX);
-    rv = pt_tplset_render(c->mail_text, name, data, &text, &err);
+    data = portal_pool_json(p, m->data ? json_deep_copy(m->data)
+                                       : json_object());
+    if (!data) {
+        return APR_ENOMEM;
+    }
+    if (!json_object_get(data, "site")) {
+        json_object_set_new(data, "site", json_string(
+                            portal_conf_site_name(c)));
+    }
+    /* rendered once now: the template is checked while the caller can
+     * still roll back, and the subject is kept for the admin with any
+     * secret masked */
+    shown = portal_pool_json(p, json_deep_copy(data));
+    if (!shown) {
+        return APR_ENOMEM;
+    }
+    if (m->secret) {
+        json_object_set_new(shown, strcmp(m->secret, "change_password")
+                                   ? "link" : "code",
+                            json_string(strcmp(m->secret, "change_password")
+                                        ? "[link]" : "[code]"));
+    }
+    rv = portal_mail_render(s, p, m->name, shown, &subject, &text, &html);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PORTAL_LOGNO(0601)
-                     "mail template %s.txt: %s", name,
-                     err.what ? pt_err_str(&err, p) : "cannot render");
         return rv;
     }
-    /* "Subject: ..." on the first line, then a blank line, then the body */
-    if (strncmp(text.data, "Subject: ", 9)) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(0602)
-                     "mail template %s.txt must start with 'Subject: '",
-                     name);
-        return APR_EGENERAL;
-    }
-    n = strcspn(text.data, "\n");
-    subject = apr_pstrmemdup(p, text.data + 9, n - 9);
-    body = text.data + n;
-    while (*body == '\n' || *body == '\r') {
-        body++;
-    }
-
-    memset(&m, 0, sizeof(m));
-    html_tpl = pt_tplset_get(c->mail_html, name);
-    if (html_tpl) {
-        pt_buf_init(&html, p, 8192, MAIL_MAX);
-        rv = pt_template_render(html_tpl, data, c->mail_html, &html, &err);
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PORTAL_LOGNO(0603)
-                         "mail template %s.html: %s", name,
-                         err.what ? pt_err_str(&err, p) : "cannot render");
-            return rv;
-        }
-        m.html = html.data;
-    }
-    m.from_name = c->mail_from_name ? c->mail_from_name
-                                    : portal_conf_site_name(c);
-    m.from_addr = c->mail_from;
-    m.to_name = to_name;
-    m.to_addr = to_addr;
-    m.subject = subject;
-    m.text = body;
-    m.attachments = attachments;
-    m.msgid_domain = msgid_domain(p, portal_conf_base_url(c, s, p));
-    rv = pt_mail_build(p, &m, &msg, &len, &msgid, &err);
+    rv = pt_mail_msgid_new(p, msgid_domain(p, base), &msgid);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PORTAL_LOGNO(0604)
-                     "building mail %s: %s", name, pt_err_str(&err, p));
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PORTAL_LOGNO(1101)
+                     "mail %s: no Message-ID could be made", m->name);
         return rv;
     }
+    dumped = json_text(data);
+    if (!dumped) {
+        return APR_ENOMEM;
+    }
+    stored = apr_pstrdup(p, dumped);
+    free(dumped);
     now = portal_i64(p, now_sec());
     rv = pt_db_exec(db, "outbox_insert", NULL,
-                    PT_ARGS(now, to_addr, msgid, msg, now));
+                    PT_ARGS(now, m->to_addr, m->to_name, msgid, subject,
+                            m->name, stored,
+                            m->link_base ? m->link_base : base,
+                            m->user_id, m->secret, m->secret_ref,
+                            m->secret ? portal_i64(p, m->lifetime) : NULL,
+                            m->file_id, now));
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(0605)
-                     "queueing mail %s: %s", name, db->errmsg);
+                     "queueing mail %s: %s", m->name, db->errmsg);
     }
     return rv;
 }
 
-/* ------------------------------------------------------------ reset */
-
-/* Turn queued "forgot password" requests into mail: a reset link for an
- * address that has an account (at most one per PortalResendCooldown),
- * nothing for one that has not.  Each request in its own transaction. */
-static int process_reset_requests(server_rec *s, pt_db_t *db, apr_pool_t *p)
+apr_status_t portal_mail_queue(server_rec *s, pt_db_t *db, apr_pool_t *p,
+                               const char *name, json_t *data,
+                               const char *to_addr, const char *to_name)
 {
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
-    apr_array_header_t *rows;
-    int i, mailed = 0;
+    portal_mail_t m;
 
-    if (pt_db_select(db, "reset_requests_pending", &rows, PT_NOARGS)
-        != APR_SUCCESS) {
-        return -1;
-    }
-    for (i = 0; i < rows->nelts; i++) {
-        pt_row_t *rq = APR_ARRAY_IDX(rows, i, pt_row_t *);
-        apr_int64_t now = now_sec();
-        pt_row_t *u = NULL, *last = NULL;
-        apr_status_t rv;
-
-        if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS) {
-            return -1;
-        }
-        rv = pt_db_one(db, "user_by_email", &u,
-                       PT_ARGS(pt_row_get(rq, "email_lc")));
-        if (rv == APR_SUCCESS && u) {
-            const char *uid = pt_row_get(u, "id");
-
-            rv = pt_db_one(db, "token_last_issued", &last,
-                           PT_ARGS(uid, "reset_password"));
-            if (rv == APR_SUCCESS
-                && (!pt_row_get(last, "last")
-                    || pt_row_int(last, "last")
-                       <= now - portal_conf_resend_cooldown(c))) {
-                const char *tok;
-                json_t *d;
-
-                rv = pt_token_new(p, &tok);
-                if (rv == APR_SUCCESS) {
-                    rv = pt_db_exec(db, "tokens_retire", NULL,
-                                    PT_ARGS(portal_i64(p, now), uid,
-                                            "reset_password"));
-                }
-                if (rv == APR_SUCCESS) {
-                    rv = pt_db_exec(db, "token_insert", NULL,
-                                    PT_ARGS(pt_sha256_hex(p, tok,
-                                                          strlen(tok)),
-                                            uid, "reset_password",
-                                            portal_i64(p, now),
-                                            portal_i64(p, now
-                                                + PORTAL_RESET_LIFETIME),
-                                            NULL));
-                }
-                if (rv == APR_SUCCESS) {
-                    d = portal_pool_json(p, json_pack(
-                        "{s:s, s:s, s:i}",
-                        "first_name", pt_row_get(u, "first_name"),
-                        "link", apr_pstrcat(p, portal_conf_base_url(c, s, p),
-                                            pt_row_get(rq, "mount"),
-                                            "/reset_password?token=", tok,
-                                            NULL),
-                        "minutes", PORTAL_RESET_LIFETIME / 60));
-                    rv = portal_mail_queue(s, db, p, "reset_password", d,
-                                           pt_row_get(u, "email"),
-                                           pt_row_get(u, "first_name"));
-                    mailed += rv == APR_SUCCESS;
-                }
-            }
-        }
-        if (rv == APR_SUCCESS) {
-            rv = pt_db_exec(db, "reset_request_done", NULL,
-                            PT_ARGS(portal_i64(p, now), pt_row_get(rq, "id")));
-        }
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(0606)
-                         "password reset request: %s", db->errmsg
-                         ? db->errmsg : "failed");
-            pt_db_run_named(db, "tx_rollback");
-            return -1;
-        }
-        if (pt_db_run_named(db, "tx_commit") != APR_SUCCESS) {
-            pt_db_run_named(db, "tx_rollback");
-            return -1;
-        }
-    }
-    return mailed;
+    memset(&m, 0, sizeof(m));
+    m.name = name;
+    m.data = data;
+    m.to_addr = to_addr;
+    m.to_name = to_name;
+    return portal_mail_put(s, db, p, &m);
 }
 
 /* ------------------------------------------------------------ delivery */
@@ -260,15 +172,94 @@ static apr_status_t write_eml(const portal_srv_t *c, apr_pool_t *p,
     return rv;
 }
 
-static int deliver_due(server_rec *s, pt_db_t *db, apr_pool_t *p,
-                       int *deferred, int *failed)
+typedef struct counts_t {
+    int sent, deferred, failed, cancelled;
+} counts_t;
+
+/* Hand one claimed row over (built now), and record what became of it. */
+static void deliver_one(server_rec *s, pt_db_t *db, apr_pool_t *p,
+                        const pt_smtp_conf_t *smtp, const pt_row_t *row,
+                        counts_t *n)
+{
+    const portal_srv_t *c = ap_get_module_config(s->module_config,
+                                                 &portal_module);
+    const char *id = pt_row_get(row, "id");
+    const char *errmsg = NULL;
+    pt_smtp_result_e result = PT_SMTP_SENT;
+    portal_mail_built_t b;
+
+    portal_mail_build(s, db, p, row, &b);
+    switch (b.outcome) {
+    case PORTAL_MAIL_CANCEL:
+        pt_db_exec(db, "outbox_cancel", NULL, PT_ARGS(b.why, id));
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, PORTAL_LOGNO(1102)
+                     "mail %s to %s cancelled: %s",
+                     pt_row_get(row, "message_id"),
+                     pt_row_get(row, "to_addr"), b.why);
+        n->cancelled++;
+        return;
+    case PORTAL_MAIL_RETRY:
+        result = PT_SMTP_TEMPORARY;
+        errmsg = b.why;
+        break;
+    case PORTAL_MAIL_FAIL:
+        result = PT_SMTP_PERMANENT;
+        errmsg = b.why;
+        break;
+    case PORTAL_MAIL_BUILT:
+        if (c->smtp_url) {
+            pt_smtp_send(p, smtp, c->mail_from, pt_row_get(row, "to_addr"),
+                         b.msg, b.len, &result, &errmsg);
+        }
+        else if (write_eml(c, p, id, b.msg, &errmsg) != APR_SUCCESS) {
+            result = PT_SMTP_TEMPORARY;
+        }
+        break;
+    }
+    if (result == PT_SMTP_SENT) {
+        pt_db_exec(db, "outbox_sent", NULL,
+                   PT_ARGS(portal_i64(p, now_sec()), id));
+        n->sent++;
+        return;
+    }
+    /* not delivered: the link made for this attempt must not work */
+    portal_mail_unbuild(db, p, &b);
+    if (result == PT_SMTP_TEMPORARY
+        && pt_row_int(row, "created_at") + portal_conf_mail_give_up(c)
+           > now_sec()) {
+        apr_int64_t delay = portal_conf_mail_retry(c);
+        apr_int64_t tries = pt_row_int(row, "attempts");
+
+        while (tries-- > 0 && delay < 3600) {
+            delay *= 2;
+        }
+        pt_db_exec(db, "outbox_retry", NULL,
+                   PT_ARGS(portal_i64(p, now_sec() + delay), errmsg, id));
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PORTAL_LOGNO(0607)
+                     "mail %s to %s deferred %" APR_INT64_T_FMT
+                     " s: %s", pt_row_get(row, "message_id"),
+                     pt_row_get(row, "to_addr"), delay, errmsg);
+        n->deferred++;
+        return;
+    }
+    pt_db_exec(db, "outbox_failed", NULL, PT_ARGS(errmsg, id));
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(0608)
+                 "mail %s to %s failed for good: %s",
+                 pt_row_get(row, "message_id"),
+                 pt_row_get(row, "to_addr"), errmsg);
+    n->failed++;
+}
+
+/* Deliver what is due, oldest first, MAIL_BATCH rows at a time and at
+ * most MAIL_PER_RUN in this run (each in a pool of its own). */
+static apr_status_t deliver_due(server_rec *s, pt_db_t *db, apr_pool_t *p,
+                                counts_t *n)
 {
     const portal_srv_t *c = ap_get_module_config(s->module_config,
                                                  &portal_module);
     pt_smtp_conf_t smtp;
-    apr_array_header_t *rows;
-    apr_int64_t now = now_sec();
-    int i, sent = 0;
+    apr_pool_t *it;
+    int handled = 0;
 
     memset(&smtp, 0, sizeof(smtp));
     smtp.url = c->smtp_url;
@@ -280,77 +271,68 @@ static int deliver_due(server_rec *s, pt_db_t *db, apr_pool_t *p,
     smtp.timeout_sec = portal_conf_smtp_timeout(c);
 
     pt_db_exec(db, "outbox_interrupted", NULL,
-               PT_ARGS(portal_i64(p, now - SENDING_STALE)));
-    if (pt_db_select(db, "outbox_due", &rows, PT_ARGS(portal_i64(p, now)))
-        != APR_SUCCESS) {
-        return -1;
-    }
-    for (i = 0; i < rows->nelts; i++) {
-        pt_row_t *row = APR_ARRAY_IDX(rows, i, pt_row_t *);
-        const char *id = pt_row_get(row, "id");
-        const char *msg = pt_row_get(row, "message");
-        const char *errmsg = NULL;
-        pt_smtp_result_e result = PT_SMTP_SENT;
-        int claimed = 0;
+               PT_ARGS(portal_i64(p, now_sec() - SENDING_STALE)));
+    apr_pool_create(&it, p);
+    while (handled < MAIL_PER_RUN) {
+        apr_array_header_t *rows;
+        int i;
 
-        if (pt_db_exec(db, "outbox_claim", &claimed,
-                       PT_ARGS(portal_i64(p, now_sec()), id)) != APR_SUCCESS
-            || claimed != 1) {
-            continue;           /* another runner has it */
+        if (pt_db_select(db, "outbox_due", &rows,
+                         PT_ARGS(portal_i64(p, now_sec()),
+                                 portal_i64(p, MAIL_BATCH))) != APR_SUCCESS) {
+            apr_pool_destroy(it);
+            return APR_EGENERAL;
         }
-        if (c->smtp_url) {
-            pt_smtp_send(p, &smtp, c->mail_from, pt_row_get(row, "to_addr"),
-                         msg, strlen(msg), &result, &errmsg);
-        }
-        else if (write_eml(c, p, id, msg, &errmsg) != APR_SUCCESS) {
-            result = PT_SMTP_TEMPORARY;
-        }
-        if (result == PT_SMTP_SENT) {
-            pt_db_exec(db, "outbox_sent", NULL,
-                       PT_ARGS(portal_i64(p, now_sec()), id));
-            sent++;
-        }
-        else if (result == PT_SMTP_TEMPORARY
-                 && pt_row_int(row, "created_at")
-                    + portal_conf_mail_give_up(c) > now) {
-            apr_int64_t delay = portal_conf_mail_retry(c);
-            apr_int64_t tries = pt_row_int(row, "attempts");
+        for (i = 0; i < rows->nelts && handled < MAIL_PER_RUN; i++) {
+            pt_row_t *row = APR_ARRAY_IDX(rows, i, pt_row_t *);
+            int claimed = 0;
 
-            while (tries-- > 0 && delay < 3600) {
-                delay *= 2;
+            handled++;
+            apr_pool_clear(it);
+            if (pt_db_exec(db, "outbox_claim", &claimed,
+                           PT_ARGS(portal_i64(it, now_sec()),
+                                   pt_row_get(row, "id"))) != APR_SUCCESS
+                || claimed != 1) {
+                continue;       /* another runner has it */
             }
-            pt_db_exec(db, "outbox_retry", NULL,
-                       PT_ARGS(portal_i64(p, now_sec() + delay), errmsg, id));
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PORTAL_LOGNO(0607)
-                         "mail %s to %s deferred %" APR_INT64_T_FMT
-                         " s: %s", pt_row_get(row, "message_id"),
-                         pt_row_get(row, "to_addr"), delay, errmsg);
-            (*deferred)++;
+            deliver_one(s, db, it, &smtp, row, n);
         }
-        else {
-            pt_db_exec(db, "outbox_failed", NULL, PT_ARGS(errmsg, id));
-            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(0608)
-                         "mail %s to %s failed for good: %s",
-                         pt_row_get(row, "message_id"),
-                         pt_row_get(row, "to_addr"), errmsg);
-            (*failed)++;
+        if (rows->nelts < MAIL_BATCH) {
+            break;
         }
     }
-    return sent;
+    apr_pool_destroy(it);
+    return APR_SUCCESS;
 }
 
 apr_status_t portal_mail_run(server_rec *s, pt_db_t *db,
                              const char **result)
 {
+    const portal_srv_t *c = ap_get_module_config(s->module_config,
+                                                 &portal_module);
     apr_pool_t *p = db->pool;
-    int resets, sent, deferred = 0, failed = 0;
+    apr_int64_t now = now_sec();
+    counts_t n = { 0, 0, 0, 0 };
+    int resets, dropped = 0, purged = 0;
+    apr_status_t rv;
 
-    resets = process_reset_requests(s, db, p);
-    sent = deliver_due(s, db, p, &deferred, &failed);
-    if (resets < 0 || sent < 0) {
+    resets = portal_reset_queue_run(s, db, p, &dropped);
+    rv = deliver_due(s, db, p, &n);
+    if (pt_db_exec(db, "outbox_purge", &purged,
+                   PT_ARGS(portal_i64(p, now),
+                           portal_i64(p, now - portal_conf_mail_retention(c))))
+        != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(1103)
+                     "purging the outbox: %s", db->errmsg);
+        rv = APR_EGENERAL;
+    }
+    if (resets < 0 || rv != APR_SUCCESS) {
         return APR_EGENERAL;
     }
-    *result = apr_psprintf(p, "%d reset links queued, %d sent, %d deferred, "
-                           "%d failed", resets, sent, deferred, failed);
+    *result = apr_psprintf(p, "%d reset requests dropped, %d reset links "
+                           "queued, %d sent, %d deferred, %d failed, "
+                           "%d cancelled, %d purged", dropped, resets,
+                           n.sent, n.deferred, n.failed, n.cancelled,
+                           purged);
     return APR_SUCCESS;
 }

@@ -7,9 +7,14 @@
  * which a client can send), and only when the request was authenticated
  * with AuthType openid-connect.
  *
- * A known email signs that account in.  A new person first completes a
- * profile (/complete-profile): until then nothing is stored; the verified
- * identity travels in a short-lived cookie signed with the portal's key.
+ * A known email signs that account in, once its address was confirmed.
+ * An account whose address was never confirmed may have been registered
+ * by anyone who typed the address, with their own password: it is never
+ * adopted as it is, but replaced (deleted with its sessions, tokens, links
+ * and files, then made anew), and the case is logged.  A new person first
+ * completes a profile (/complete-profile): until then nothing is stored;
+ * the verified identity travels in a short-lived cookie signed with the
+ * portal's key.
  * Without mod_auth_openidc the route simply explains that it is not set
  * up, and the rest of the portal works as before.
  */
@@ -117,6 +122,46 @@ static int sign_in(portal_req_t *req, pt_db_t *db, const char *uid)
     return portal_redirect(req, "/dashboard");
 }
 
+/* The provider vouches for an address that an account holds without ever
+ * having confirmed it: whoever registered it (with a password of their
+ * choosing) need not be the address's owner, so the account is deleted
+ * in one transaction with everything that hangs on it (sessions, tokens,
+ * outbox secrets, links, files: their stored objects are left to the
+ * store-cleanup job), and the provider's person starts as a new user.
+ * Nothing of value is lost: an unconfirmed account could not sign in
+ * where confirmation is required.  1 when replaced, 0 when it was
+ * confirmed or disabled meanwhile, -1 on a database error. */
+static int replace_unconfirmed(portal_req_t *req, pt_db_t *db,
+                               const pt_row_t *row)
+{
+    const char *id = pt_row_get(row, "id");
+    int n = 0;
+
+    if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS
+        || pt_db_exec(db, "pending_insert_all", NULL, PT_ARGS(id))
+           != APR_SUCCESS
+        || pt_db_exec(db, "user_delete_unconfirmed", &n, PT_ARGS(id))
+           != APR_SUCCESS
+        || pt_db_run_named(db, n == 1 ? "tx_commit" : "tx_rollback")
+           != APR_SUCCESS) {
+        const char *msg = db->errmsg;
+
+        pt_db_run_named(db, "tx_rollback");
+        db->errmsg = msg;
+        return -1;
+    }
+    if (n != 1) {
+        return 0;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r, PORTAL_LOGNO(1110)
+                  "identity-provider sign-in from %s for the address of "
+                  "unconfirmed user %s: that account was deleted (its "
+                  "password, sessions and tokens with it) and the "
+                  "provider's person starts as a new user",
+                  req->r->useragent_ip, pt_row_get(row, "uuid"));
+    return 1;
+}
+
 int portal_oidc_login_get(portal_req_t *req)
 {
     request_rec *r = req->r;
@@ -152,6 +197,29 @@ int portal_oidc_login_get(portal_req_t *req)
                       "user %s", pt_row_get(row, "uuid"));
         return portal_error(req, HTTP_FORBIDDEN, "This account is disabled. "
                             "Ask an administrator to enable it again.");
+    }
+    if (row && !pt_row_get(row, "email_verified_at")) {
+        int replaced = replace_unconfirmed(req, db, row);
+
+        if (replaced < 0) {
+            return portal_db_fail(req, "signing in with the identity "
+                                  "provider");
+        }
+        if (replaced > 0) {
+            row = NULL;
+        }
+        else if (pt_db_one(db, "user_by_email", &row,
+                           PT_ARGS(pt_ascii_lower(r->pool, email)))
+                 != APR_SUCCESS) {
+            return portal_db_fail(req, "signing in with the identity "
+                                  "provider");
+        }
+        if (row && (!pt_row_get(row, "email_verified_at")
+                    || pt_row_get(row, "disabled_at"))) {
+            return portal_error(req, HTTP_CONFLICT, "This address is "
+                                "changing hands right now. Please try "
+                                "again.");
+        }
     }
     if (row) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0802)
@@ -284,7 +352,24 @@ int portal_complete_profile_post(portal_req_t *req)
                             "fields marked below.", errors);
     }
     if (pt_row_int(row, "email_taken")) {
-        return no_pending(req);
+        /* taken since the provider's sign-in: replaced again when it is
+         * an unconfirmed account (a squatter racing the owner) */
+        pt_row_t *u = NULL;
+
+        if (pt_db_one(db, "user_by_email", &u, PT_ARGS(elc)) != APR_SUCCESS) {
+            return portal_db_fail(req, "completing a profile");
+        }
+        if (!u || pt_row_get(u, "email_verified_at")
+            || pt_row_get(u, "disabled_at")) {
+            return no_pending(req);
+        }
+        rc = replace_unconfirmed(req, db, u);
+        if (rc < 0) {
+            return portal_db_fail(req, "completing a profile");
+        }
+        if (rc == 0) {
+            return no_pending(req);
+        }
     }
     if (pt_uuid_new(p, &uuid) != APR_SUCCESS) {
         return portal_db_fail(req, "completing a profile");

@@ -138,6 +138,13 @@ UPDATE users SET disabled_at = NULL WHERE id = %lld
 -- name: user_delete
 DELETE FROM users WHERE id = %lld
 
+-- name: user_delete_unconfirmed
+-- An account whose address was never confirmed, replaced by the person
+-- an identity provider vouches for (0 rows: it was confirmed meanwhile,
+-- or disabled).
+DELETE FROM users
+WHERE id = %lld AND email_verified_at IS NULL AND disabled_at IS NULL
+
 -- name: user_file_keys
 SELECT storage_key FROM files WHERE user_id = %lld
 
@@ -256,9 +263,16 @@ WHERE id_hash = %s AND used_at IS NULL
 UPDATE auth_tokens SET used_at = %lld
 WHERE user_id = %lld AND purpose = %s AND used_at IS NULL
 
--- name: token_last_issued
-SELECT MAX(created_at) AS last FROM auth_tokens
-WHERE user_id = %lld AND purpose = %s
+-- name: mail_last_queued
+-- When a mail carrying a secret of this purpose was last queued for the
+-- account (the token itself is made when the mail is sent), or a token of
+-- it issued otherwise: for the cooldown between two such mails.
+SELECT MAX(t) AS last FROM (
+    SELECT MAX(created_at) AS t FROM auth_tokens
+    WHERE user_id = %lld AND purpose = %s
+    UNION ALL
+    SELECT MAX(created_at) AS t FROM outbox
+    WHERE user_id = %lld AND secret = %s) AS q
 
 -- name: code_pending
 -- The newest unused confirmation code of a user.
@@ -274,15 +288,64 @@ UPDATE auth_tokens SET attempts = attempts + 1 WHERE id_hash = %s
 DELETE FROM auth_tokens WHERE expires_at <= %lld
 
 -- name: reset_request_insert
+-- At most one request waits per address (a unique partial index): a
+-- repeated one adds nothing.
 INSERT INTO reset_requests (email_lc, mount, ip, created_at)
 VALUES (%s, %s, %s, %lld)
+ON CONFLICT DO NOTHING
 
--- name: reset_requests_pending
-SELECT id, email_lc, mount FROM reset_requests
-WHERE processed_at IS NULL ORDER BY id LIMIT 50
+-- name: reset_requests_drop
+-- Every waiting request that will not be mailed, in one statement however
+-- many there are: no account with the address, a disabled one, or one
+-- that has a reset link outstanding (queued, or issued and neither used
+-- nor expired) or was mailed one within the cooldown.  Arguments: now,
+-- now - cooldown, now - cooldown.
+DELETE FROM reset_requests
+WHERE NOT EXISTS (
+    SELECT 1 FROM users u
+    WHERE u.email_lc = reset_requests.email_lc AND u.disabled_at IS NULL
+      AND NOT EXISTS (
+          SELECT 1 FROM auth_tokens t
+          WHERE t.user_id = u.id AND t.purpose = 'reset_password'
+            AND ((t.used_at IS NULL AND t.expires_at > %lld)
+                 OR t.created_at > %lld))
+      AND NOT EXISTS (
+          SELECT 1 FROM outbox o
+          WHERE o.user_id = u.id AND o.secret = 'reset_password'
+            AND (o.status IN ('pending', 'sending') OR o.created_at > %lld)))
 
--- name: reset_request_done
-UPDATE reset_requests SET processed_at = %lld WHERE id = %lld
+-- name: reset_requests_ready
+-- The requests left after reset_requests_drop, oldest first, a batch at a
+-- time (the argument).
+SELECT r.id, r.mount, u.id AS user_id, u.email, u.first_name
+FROM reset_requests r JOIN users u ON u.email_lc = r.email_lc
+ORDER BY r.id
+LIMIT %lld
+
+-- name: reset_request_take
+-- Claim one request (0 rows: another runner has it).
+DELETE FROM reset_requests WHERE id = %lld
+
+-- name: reset_user_lock
+-- Taken in the transaction that queues a reset mail: two runners on
+-- different nodes serialise on the account's row (PostgreSQL; SQLite's
+-- BEGIN IMMEDIATE already does), so the check that follows sees the
+-- other's mail.
+UPDATE users SET email_lc = email_lc WHERE id = %lld
+
+-- name: reset_user_busy
+-- Whether the account has a reset link outstanding or was mailed one
+-- within the cooldown (reset_requests_drop's test for one account).
+-- Arguments: user, now, now - cooldown, user, now - cooldown.
+SELECT
+    (SELECT COUNT(*) FROM auth_tokens t
+     WHERE t.user_id = %lld AND t.purpose = 'reset_password'
+       AND ((t.used_at IS NULL AND t.expires_at > %lld)
+            OR t.created_at > %lld))
+  + (SELECT COUNT(*) FROM outbox o
+     WHERE o.user_id = %lld AND o.secret = 'reset_password'
+       AND (o.status IN ('pending', 'sending') OR o.created_at > %lld))
+    AS n
 
 -- name: reset_requests_purge
 DELETE FROM reset_requests WHERE created_at <= %lld
@@ -290,9 +353,12 @@ DELETE FROM reset_requests WHERE created_at <= %lld
 -- ---------------------------------------------------------------- outbox
 
 -- name: outbox_insert
-INSERT INTO outbox (created_at, to_addr, message_id, message,
-                    next_attempt_at)
-VALUES (%lld, %s, %s, %s, %lld)
+-- What the message is made of (see sql/*/007_mail_at_send.sql): the
+-- job builds it when it sends it.
+INSERT INTO outbox (created_at, to_addr, to_name, message_id, subject,
+                    template, data, link_base, user_id, secret, secret_ref,
+                    secret_lifetime, file_id, next_attempt_at)
+VALUES (%lld, %s, %s, %s, %s, %s, %s, %s, %lld, %s, %s, %lld, %lld, %lld)
 
 -- name: outbox_interrupted
 -- A message left in 'sending' by a run that died may have reached the
@@ -302,10 +368,13 @@ UPDATE outbox SET status = 'failed',
 WHERE status = 'sending' AND claimed_at <= %lld
 
 -- name: outbox_due
-SELECT id, to_addr, message_id, message, attempts, created_at FROM outbox
+SELECT id, to_addr, to_name, message_id, template, data, link_base, user_id,
+       secret, secret_ref, secret_lifetime, file_id, message, attempts,
+       created_at
+FROM outbox
 WHERE status = 'pending' AND next_attempt_at <= %lld
 ORDER BY id
-LIMIT 20
+LIMIT %lld
 
 -- name: outbox_claim
 UPDATE outbox SET status = 'sending', claimed_at = %lld,
@@ -324,8 +393,41 @@ WHERE id = %lld
 -- name: outbox_failed
 UPDATE outbox SET status = 'failed', last_error = %s WHERE id = %lld
 
+-- name: outbox_cancel
+UPDATE outbox SET status = 'cancelled', last_error = %s WHERE id = %lld
+
+-- name: outbox_set_ref
+UPDATE outbox SET secret_ref = %s WHERE id = %lld
+
+-- name: outbox_purge
+-- After PortalMailRetention: what a message was made of goes; the
+-- recipient, subject, status, times and error stay for the admin.
+-- Arguments: now, the cutoff (cast: SQLite binds text, and an expression
+-- has no column affinity to compare it as a number).
+UPDATE outbox SET to_name = NULL, data = NULL, link_base = NULL,
+    secret_ref = NULL, file_id = NULL, message = NULL, purged_at = %lld
+WHERE purged_at IS NULL AND status IN ('sent', 'failed', 'cancelled')
+  AND COALESCE(sent_at, claimed_at, created_at) <= CAST(%lld AS BIGINT)
+
 -- name: outbox_counts
 SELECT status, COUNT(*) AS n FROM outbox GROUP BY status ORDER BY status
+
+-- name: mail_user
+-- The account a mail's secret is for, when the job builds the message.
+SELECT id, email_lc, disabled_at FROM users WHERE id = %lld
+
+-- name: mail_code_set
+-- A change-password code made at send time: the pending change's row
+-- takes the new code's HMAC, while it still waits.  Arguments: new
+-- id_hash, old id_hash, now.
+UPDATE auth_tokens SET id_hash = %s
+WHERE id_hash = %s AND purpose = 'change_password' AND used_at IS NULL
+  AND expires_at > %lld
+
+-- name: mail_file
+-- The file attached to an upload confirmation, read when it is sent.
+SELECT uuid, name, size, content_type, storage_key, wrapped_key
+FROM files WHERE id = %lld
 
 -- ---------------------------------------------------------------- jobs
 

@@ -187,13 +187,30 @@ static apr_uint64_t size_floor(const pt_mail_t *m)
     return n;
 }
 
+apr_status_t pt_mail_msgid_new(apr_pool_t *p, const char *domain,
+                               const char **msgid)
+{
+    unsigned char r[16];
+    apr_status_t rv;
+
+    if (!domain || !pt_mail_host_ok(domain, strlen(domain))) {
+        return APR_EINVAL;
+    }
+    rv = pt_random_bytes(r, sizeof(r));
+    if (rv) {
+        return rv;
+    }
+    *msgid = apr_pstrcat(p, "<", pt_hex_encode(p, r, sizeof(r)), "@", domain,
+                         ">", NULL);
+    return APR_SUCCESS;
+}
+
 apr_status_t pt_mail_build(apr_pool_t *p, const pt_mail_t *m,
                            const char **out, apr_size_t *len,
                            const char **msgid, pt_err_t *err)
 {
     body_t text, html = { NULL, 0, 0 };
     const char *domain, *mixed = NULL;
-    unsigned char r[16];
     apr_uint64_t floor;
     pt_mail_writer_t w;
     apr_status_t rv;
@@ -210,8 +227,13 @@ apr_status_t pt_mail_build(apr_pool_t *p, const pt_mail_t *m,
         return APR_EINVAL;
     }
     domain = m->msgid_domain ? m->msgid_domain : strchr(m->from_addr, '@') + 1;
-    if (!pt_mail_host_ok(domain, strlen(domain))) {
+    if (!m->msgid && !pt_mail_host_ok(domain, strlen(domain))) {
         pt_err_set(err, p, "mail", 0, "Message-ID domain is not a host name");
+        return APR_EINVAL;
+    }
+    if (m->msgid && !pt_mail_msgid_ok(m->msgid)) {
+        pt_err_set(err, p, "mail", 0, "the given Message-ID is not "
+                   "<dot-atom@host>");
         return APR_EINVAL;
     }
     if (!m->text) {
@@ -244,12 +266,15 @@ apr_status_t pt_mail_build(apr_pool_t *p, const pt_mail_t *m,
     if (m->html) {
         html.data = normalise_body(p, m->html, &html.len, &html.qp);
     }
-    rv = pt_random_bytes(r, sizeof(r));
-    if (rv) {
-        return rv;
+    if (m->msgid) {
+        *msgid = apr_pstrdup(p, m->msgid);
     }
-    *msgid = apr_pstrcat(p, "<", pt_hex_encode(p, r, sizeof(r)), "@", domain,
-                         ">", NULL);
+    else {
+        rv = pt_mail_msgid_new(p, domain, msgid);
+        if (rv) {
+            return rv;
+        }
+    }
 
     /* Room for the usual case at once; never more than the bound. */
     floor += floor / 3 + 4096;

@@ -51,6 +51,10 @@ typedef struct pt_mail_t {
                                              * NULL */
     const char *msgid_domain;  /* right-hand side of Message-ID; NULL = the
                                 * domain of from_addr */
+    const char *msgid;         /* the Message-ID to use ("<...@...>", as
+                                * pt_mail_msgid_new makes), so that a
+                                * message built again for a retry keeps
+                                * its id; NULL = a new one on msgid_domain */
     apr_time_t date;           /* Date header; 0 = now */
 } pt_mail_t;
 
@@ -68,8 +72,9 @@ typedef struct pt_mail_t {
  * quoted-printable; lone LF and lone CR become CRLF.
  *
  * Returns APR_SUCCESS; APR_EINVAL (err filled) when an address is not a
- * plain addr-spec, the Message-ID domain is not a host name, the text is
- * missing or an attachment has no data; APR_ENOSPC (err filled) when the
+ * plain addr-spec, the Message-ID domain is not a host name, a given
+ * Message-ID fails pt_mail_msgid_ok, the text is missing or an attachment
+ * has no data; APR_ENOSPC (err filled) when the
  * message would exceed PT_MAIL_MAX_SIZE; APR_EGENERAL when the random
  * generator fails.
  */
@@ -86,5 +91,20 @@ apr_status_t pt_mail_build(apr_pool_t *p, const pt_mail_t *m,
  * characters, quotes, angle brackets, commas or non-ASCII bytes.
  */
 int pt_mail_addr_ok(const char *s);
+
+/*
+ * A new Message-ID "<32 lower-case hex digits@domain>" (16 random bytes)
+ * in *msgid.  APR_EINVAL when domain is not a host name, APR_EGENERAL when
+ * the random generator fails.
+ */
+apr_status_t pt_mail_msgid_new(apr_pool_t *p, const char *domain,
+                               const char **msgid);
+
+/*
+ * 1 when s can be written as a Message-ID header as it is: "<" a dot-atom
+ * of RFC 5322 atext "@" a host name ">", at most 250 bytes (so no CR, LF,
+ * space or control character); 0 for NULL.
+ */
+int pt_mail_msgid_ok(const char *s);
 
 #endif /* PT_MAIL_H */

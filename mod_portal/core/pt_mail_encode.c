@@ -274,6 +274,36 @@ int pt_mail_addr_ok(const char *s)
     return pt_mail_host_ok(at + 1, strlen(at + 1));
 }
 
+int pt_mail_msgid_ok(const char *s)
+{
+    apr_size_t n, i;
+    const char *at;
+
+    if (!s) {
+        return 0;
+    }
+    n = strlen(s);
+    if (n < 5 || n > 250 || s[0] != '<' || s[n - 1] != '>') {
+        return 0;
+    }
+    at = strchr(s, '@');
+    if (!at || at == s + 1 || s[1] == '.' || at[-1] == '.') {
+        return 0;
+    }
+    for (i = 1; s + i < at; i++) {
+        if (s[i] == '.') {
+            if (s[i + 1] == '.') {
+                return 0;
+            }
+        }
+        else if (!is_atext((unsigned char)s[i])) {
+            return 0;
+        }
+    }
+    /* host_ok also refuses a second '@' and the closing '>' inside */
+    return pt_mail_host_ok(at + 1, (apr_size_t)(s + n - 1 - (at + 1)));
+}
+
 int pt_mail_content_type_ok(const char *s)
 {
     const char *slash;

@@ -744,6 +744,60 @@ static void test_addresses(apr_pool_t *p)
           "build refuses a message without text");
 }
 
+/* A Message-ID made once and given again (a retry builds the message
+ * anew and keeps its id); hostile ids are refused. */
+static void test_given_msgid(apr_pool_t *p)
+{
+    static const char *const bad[] = {
+        "<a@b.example>\r\nBcc: victim@example.org", "<no-at-sign>",
+        "a@b.example", "<a@b.example", "<@b.example>", "<a..b@b.example>",
+        "<.a@b.example>", "<a@b@c.example>", "<a b@c.example>",
+        "<a@bad domain>", "<a@>", "", NULL
+    };
+    pt_mail_t m;
+    apr_status_t rv;
+    const char *out = NULL, *id = NULL, *given = NULL, *h;
+    apr_size_t len = 0;
+    pt_err_t err = { 0 };
+    char *longid;
+    int i;
+
+    rv = pt_mail_msgid_new(p, "portal.example.org", &given);
+    PT_OK(rv == APR_SUCCESS && hex_msgid(given, "portal.example.org"),
+          "pt_mail_msgid_new: <32 hex@domain>: %s", given ? given : "");
+    PT_OK(pt_mail_msgid_ok(given), "and pt_mail_msgid_ok accepts it");
+    PT_OK(pt_mail_msgid_new(p, "bad domain", &id) == APR_EINVAL,
+          "pt_mail_msgid_new refuses a bad domain");
+
+    base_mail(&m);
+    m.msgid = given;
+    rv = pt_mail_build(p, &m, &out, &len, &id, &err);
+    PT_OK(rv == APR_SUCCESS && id && !strcmp(id, given),
+          "a given Message-ID is used: %s", id ? id : "");
+    h = out ? headers_of(p, out) : "";
+    PT_OK(strstr(h, apr_pstrcat(p, "\r\nMessage-ID: ", given, "\r\n", NULL))
+          != NULL, "and written as the header");
+    rv = pt_mail_build(p, &m, &out, &len, &id, &err);
+    PT_OK(rv == APR_SUCCESS && !strcmp(id, given),
+          "a second build keeps it");
+
+    for (i = 0; bad[i]; i++) {
+        PT_OK(!pt_mail_msgid_ok(bad[i]), "pt_mail_msgid_ok refuses \"%s\"",
+              bad[i]);
+        base_mail(&m);
+        m.msgid = bad[i];
+        err.what = NULL;
+        rv = pt_mail_build(p, &m, &out, &len, &id, &err);
+        PT_OK(rv == APR_EINVAL && err.what, "build refuses Message-ID %d", i);
+    }
+    longid = apr_pcalloc(p, 260);
+    longid[0] = '<';
+    memset(longid + 1, 'a', 240);
+    memcpy(longid + 241, "@example.org>", 13);
+    PT_OK(!pt_mail_msgid_ok(longid), "a Message-ID over 250 bytes is refused");
+    PT_OK(!pt_mail_msgid_ok(NULL), "NULL is refused");
+}
+
 static void test_bodies(apr_pool_t *p)
 {
     pt_mail_t m;
@@ -871,6 +925,7 @@ int main(void)
     test_rfc2047(p);
     test_injection(p);
     test_addresses(p);
+    test_given_msgid(p);
     test_bodies(p);
     test_size_bound(p);
 
