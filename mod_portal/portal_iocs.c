@@ -18,6 +18,7 @@
 #include "pt_export.h"
 #include "pt_geoip.h"
 #include "pt_tz.h"
+#include "pt_url.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -300,6 +301,25 @@ static apr_status_t counts(portal_req_t *req, pt_db_t *db,
     return rv;
 }
 
+/* For the HTML views: reference_link on the items whose reference is an
+ * http(s) URL, the only ones the templates make links of; any other
+ * reference (javascript:, data:, ...) is shown as text.  The JSON views
+ * and the exports keep the reference as data. */
+static void web_links(json_t *items)
+{
+    size_t i;
+
+    for (i = 0; i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i);
+        const char *ref = json_string_value(json_object_get(it,
+                                                            "reference"));
+
+        if (pt_url_is_web(ref)) {
+            json_object_set_new(it, "reference_link", json_string(ref));
+        }
+    }
+}
+
 /* Rows for a table and an SVG bar chart: [{name, n, width, y}], largest
  * first. */
 static json_t *chart(const json_t *counts)
@@ -519,6 +539,7 @@ int portal_iocs_get(portal_req_t *req)
         return portal_json(req, HTTP_OK, out);
     }
     d = portal_page_data(req, "Threat intelligence");
+    web_links(items);
     json_object_update(d, out);
     json_decref(out);
     json_object_set_new(d, "q", str_or_null(f.q));
@@ -728,6 +749,9 @@ json_t *portal_ioc_panel(portal_req_t *req)
         json_decref(cnt);
         json_decref(items);
         return json_null();
+    }
+    if (!req->want_json) {
+        web_links(items);
     }
     panel = json_pack("{s:I, s:o, s:o, s:o, s:b}", "total",
                       (json_int_t)total, "items", items,
