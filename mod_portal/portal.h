@@ -170,6 +170,8 @@ typedef struct portal_dir_t {
     int upload_roles;           /* PortalUploadRoles: PORTAL_ROLE_* bits */
     int api_verify_url;         /* PortalAPIReturnVerifyURL here */
     int link_max_active;        /* PortalLinkMaxActive here */
+    int export_max;             /* PortalIocExportMax here */
+    int export_max_user;        /* PortalIocExportMaxPerUser here */
     /* PortalRoleUploadTypes, by role index ("" any); NULL unset */
     const char *role_types[PORTAL_ROLE_COUNT];
 } portal_dir_t;
@@ -357,6 +359,19 @@ json_t *portal_ioc_panel(portal_req_t *req);
 /* The signed-in user's place and local time (PortalGeoIPDatabase). */
 json_t *portal_geo_json(portal_req_t *req, const char *ip,
                         apr_int64_t when);
+
+/* ---- portal_exports.c: at most PortalIocExportMax exports at once */
+int portal_exports_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp);
+int portal_exports_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s);
+void portal_exports_child_init(apr_pool_t *pchild, server_rec *s);
+/* Take an export slot for the signed-in user until the request ends: 1;
+ * or 0 with the refusal made (429 with Retry-After, or 503) and *rc what
+ * the handler returns. */
+int portal_export_begin(portal_req_t *req, int *rc);
+const char *portal_cmd_export_max(cmd_parms *cmd, void *dc,
+                                  const char *arg);
 
 /* ---- portal_roles.c */
 /* PORTAL_ROLE_* of a role name; 0 when unknown. */
