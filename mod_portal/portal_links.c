@@ -4,7 +4,8 @@
  *
  * A token is "<link uuid>.<mac>", mac = HMAC-SHA256 under the portal's
  * secret of (link uuid, file uuid, expiry).  The database keeps the
- * link's row (expiry, limit, count, revocation) but not the token: a
+ * link's row (expiry, limit, bytes delivered, count, revocation) but not
+ * the token: a
  * changed token fails the MAC, a token cannot be moved to another file
  * or given a later expiry, and the owner's page can show the link again.
  * The token is taken out of the request line before httpd logs it.
@@ -337,6 +338,29 @@ static apr_int64_t link_left(const pt_row_t *row)
     return max * size - pt_row_int(row, "bytes_sent");
 }
 
+/* The 410 for a response the rest of a limited link's allowance does not
+ * cover (row: link_get's). */
+static int allowance_refused(portal_req_t *req, const pt_row_t *row,
+                             const portal_send_t *plan)
+{
+    if (pt_row_int(row, "size") > 0 && link_left(row) > 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, PORTAL_LOGNO(1201)
+                      "link %s: %" APR_OFF_T_FMT " bytes asked, more than "
+                      "its allowance has left", pt_row_get(row, "link_uuid"),
+                      plan->len);
+        return portal_error(req, HTTP_GONE, apr_psprintf(req->r->pool,
+                            "This download link has only %" APR_INT64_T_FMT
+                            " bytes of its download allowance left, less "
+                            "than this request asks for. To finish a "
+                            "download that was cut short, ask for the "
+                            "missing part only (a Range request, as "
+                            "download managers do); otherwise ask for a "
+                            "new link.", link_left(row)));
+    }
+    return portal_error(req, HTTP_GONE, "This download link has been used "
+                        "as many times as it allows.");
+}
+
 /* Charge the link with the response about to go out: OK, or the 410 made
  * (*rc) when the allowance does not cover it.  *charged is what to give
  * back later if not delivered. */
@@ -365,22 +389,7 @@ static int link_charge(portal_req_t *req, pt_db_t *db, const pt_row_t *row,
         *charged = size == 0 ? 1 : plan->len;
         return 1;
     }
-    if (size > 0 && link_left(row) > 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, PORTAL_LOGNO(1201)
-                      "link %s: %" APR_OFF_T_FMT " bytes asked, more than "
-                      "its allowance has left", pt_row_get(row, "link_uuid"),
-                      plan->len);
-        *rc = portal_error(req, HTTP_GONE, apr_psprintf(p, "This download "
-                           "link has only %" APR_INT64_T_FMT " bytes of its "
-                           "download allowance left, less than this request "
-                           "asks for. To finish a download that was cut "
-                           "short, ask for the missing part only (a Range "
-                           "request, as download managers do); otherwise "
-                           "ask for a new link.", link_left(row)));
-        return 0;
-    }
-    *rc = portal_error(req, HTTP_GONE, "This download link has been used "
-                       "as many times as it allows.");
+    *rc = allowance_refused(req, row, plan);
     return 0;
 }
 
@@ -445,12 +454,19 @@ int portal_link_download(portal_req_t *req)
     /* the bytes a response will send are charged before it starts, so
      * those running at once cannot pass the allowance, and what was not
      * delivered (a broken connection, a failed read) is given back; a
-     * HEAD, a 304 or a 416 sends none */
+     * HEAD (answered as its GET would be), a 304 or a 416 sends none */
     portal_send_plan(req, row, &plan);
-    if ((plan.status == HTTP_OK || plan.status == HTTP_PARTIAL_CONTENT)
-        && !r->header_only
-        && !link_charge(req, db, row, &plan, now, &charged, &rc)) {
-        return rc;
+    if (plan.status == HTTP_OK || plan.status == HTTP_PARTIAL_CONTENT) {
+        if (r->header_only) {
+            if (pt_row_get(row, "max_downloads")
+                && pt_row_int(row, "size") > 0
+                && plan.len > link_left(row)) {
+                return allowance_refused(req, row, &plan);
+            }
+        }
+        else if (!link_charge(req, db, row, &plan, now, &charged, &rc)) {
+            return rc;
+        }
     }
     rc = portal_send_file(req, row, &plan);
     if (charged && !plan.complete) {

@@ -109,6 +109,11 @@ $r = fetch($path);
 is($r->code, 200, 'the whole download after them still works');
 ok($r->content eq $data, 'all of it');
 is(client()->head(base_url() . $path)->code, 410, 'then even HEAD says it is used up');
+$path = new_link(1);
+is(fetch($path, Range => 'bytes=0-9')->code, 206, 'a range');
+is(client()->head(base_url() . $path)->code, 410, 'then a HEAD of the whole file is answered as its GET would be: 410');
+is(client()->head(base_url() . $path, Range => 'bytes=10-')->code, 206, 'a HEAD of the rest: 206');
+is(link_row($path)->{bytes_sent}, 10, 'neither HEAD cost anything');
 
 # --- an unlimited link charges too, for the owner's count
 $path = new_link('');
