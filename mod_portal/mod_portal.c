@@ -13,6 +13,7 @@ static void portal_child_init(apr_pool_t *pchild, server_rec *s)
 {
     portal_db_child_init(pchild, s);
     portal_jobs_child_init(pchild, s);
+    portal_exports_child_init(pchild, s);
 }
 
 static void portal_register_hooks(apr_pool_t *p)
@@ -30,6 +31,10 @@ static void portal_register_hooks(apr_pool_t *p)
      * the kernel reclaim it. */
     OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
     ap_hook_post_config(portal_post_config, NULL, succ_wd, APR_HOOK_MIDDLE);
+    ap_hook_pre_config(portal_exports_pre_config, NULL, NULL,
+                       APR_HOOK_MIDDLE);
+    ap_hook_post_config(portal_exports_post_config, NULL, NULL,
+                        APR_HOOK_MIDDLE);
     ap_hook_child_init(portal_child_init, pred_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(portal_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

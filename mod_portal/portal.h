@@ -170,6 +170,9 @@ typedef struct portal_dir_t {
     apr_off_t max_request;      /* PortalUploadMaxRequestSize here */
     int upload_roles;           /* PortalUploadRoles: PORTAL_ROLE_* bits */
     int api_verify_url;         /* PortalAPIReturnVerifyURL here */
+    int link_max_active;        /* PortalLinkMaxActive here */
+    int export_max;             /* PortalIocExportMax here */
+    int export_max_user;        /* PortalIocExportMaxPerUser here */
     /* PortalRoleUploadTypes, by role index ("" any); NULL unset */
     const char *role_types[PORTAL_ROLE_COUNT];
 } portal_dir_t;
@@ -320,6 +323,8 @@ const char *portal_cmd_file_key_id(cmd_parms *cmd, void *dc,
                                    const char *arg);
 const char *portal_cmd_link_lifetime(cmd_parms *cmd, void *dc,
                                      const char *arg);
+const char *portal_cmd_link_max_active(cmd_parms *cmd, void *dc,
+                                       const char *arg);
 apr_status_t portal_files_post_config(apr_pool_t *pconf, server_rec *s,
                                       portal_srv_t *c, apr_hash_t *cache);
 
@@ -357,6 +362,19 @@ json_t *portal_ioc_panel(portal_req_t *req);
 /* The signed-in user's place and local time (PortalGeoIPDatabase). */
 json_t *portal_geo_json(portal_req_t *req, const char *ip,
                         apr_int64_t when);
+
+/* ---- portal_exports.c: at most PortalIocExportMax exports at once */
+int portal_exports_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp);
+int portal_exports_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s);
+void portal_exports_child_init(apr_pool_t *pchild, server_rec *s);
+/* Take an export slot for the signed-in user until the request ends: 1;
+ * or 0 with the refusal made (429 with Retry-After, or 503) and *rc what
+ * the handler returns. */
+int portal_export_begin(portal_req_t *req, int *rc);
+const char *portal_cmd_export_max(cmd_parms *cmd, void *dc,
+                                  const char *arg);
 
 /* ---- portal_roles.c */
 /* PORTAL_ROLE_* of a role name; 0 when unknown. */
@@ -656,11 +674,25 @@ const char *portal_fmt_size(apr_pool_t *p, apr_off_t n);
 /* ---- portal_download.c */
 int portal_file_download(portal_req_t *req);
 int portal_file_receipt(portal_req_t *req);
-/* Stream the plaintext of a file row (columns size, sha256, name,
- * content_type, storage_key, wrapped_key, uuid) with Range and ETag
- * support.  *complete is set when the whole file went out. */
+/* One response of a stored file: what the request asks for, then what
+ * went out. */
+typedef struct portal_send_t {
+    int status;                 /* 200, 206, 304 or 416 */
+    apr_off_t off, len;         /* the bytes a 200 or 206 carries */
+    const char *etag;
+    apr_off_t sent;             /* bytes handed to the network */
+    int complete;               /* the whole response went out */
+} portal_send_t;
+/* Plan the response to a file row (columns size, sha256): conditionals
+ * and Range, nothing sent.  A HEAD is planned like its GET. */
+void portal_send_plan(portal_req_t *req, const pt_row_t *row,
+                      portal_send_t *plan);
+/* Answer as planned: stream the plaintext of the row (also name,
+ * content_type, storage_key, wrapped_key, uuid), or the 304 or 416;
+ * plan->sent and plan->complete say what went out.  Returns what the
+ * handler returns. */
 int portal_send_file(portal_req_t *req, const pt_row_t *row,
-                     int *complete);
+                     portal_send_t *plan);
 /* The file's data key, unwrapped; NULL and *why when it cannot be. */
 const unsigned char *portal_file_key(const portal_srv_t *c, apr_pool_t *p,
                                      const char *uuid, const char *wrapped,
@@ -676,6 +708,20 @@ const char *portal_link_url(portal_req_t *req, const char *link_uuid,
 /* The links of file file_id for its page. */
 json_t *portal_links_json(portal_req_t *req, apr_int64_t file_id,
                           const char *file_uuid);
+/* PortalLinkMaxActive here: the active links one account may hold of
+ * each kind (made on its files' pages; issued to it by the API). */
+int portal_link_max_active(const portal_req_t *req);
+/* Add a link to file_id for the signed-in user, unless it already holds
+ * PortalLinkMaxActive active links of the kind: an owner's link (limit:
+ * max_downloads or NULL), or with bound a link issued to the user (a
+ * client, by the API); its ended links of the kind beyond the newest
+ * PortalLinkMaxActive are removed.  1 when added; else 0 with the
+ * response made (429 with Retry-After, or the database error) and *rc
+ * what to return. */
+int portal_link_add(portal_req_t *req, pt_db_t *db, const char *uuid,
+                    const char *file_id, apr_int64_t now,
+                    apr_int64_t expires, const char *limit, int bound,
+                    int *rc);
 
 /* ---- portal_files_job.c */
 /* The "upload-mail" job: confirmation mail for new uploads. */

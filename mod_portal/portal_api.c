@@ -304,6 +304,7 @@ int portal_api_client_download(portal_req_t *req)
     const char *link;
     pt_row_t *row = NULL;
     pt_db_t *db = portal_db_get(req);
+    int rc;
 
     if (!db) {
         return portal_db_fail(req, "download link");
@@ -319,14 +320,14 @@ int portal_api_client_download(portal_req_t *req)
     if (!row) {
         return portal_error(req, HTTP_NOT_FOUND, "There is no such file.");
     }
-    if (pt_uuid_new(r->pool, &link) != APR_SUCCESS
-        || pt_db_exec(db, "link_insert_for", NULL,
-                      PT_ARGS(link, pt_row_get(row, "id"),
-                              portal_i64(r->pool, now),
-                              portal_i64(r->pool, exp),
-                              portal_i64(r->pool, req->user->id)))
-           != APR_SUCCESS) {
-        return portal_db_fail(req, "download link");
+    if (pt_uuid_new(r->pool, &link) != APR_SUCCESS) {
+        return portal_error(req, HTTP_INTERNAL_SERVER_ERROR,
+                            "No random numbers for a link.");
+    }
+    /* one row per call: at most PortalLinkMaxActive live ones */
+    if (!portal_link_add(req, db, link, pt_row_get(row, "id"), now, exp,
+                         NULL, 1, &rc)) {
+        return rc;
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0822)
                   "user %s got link %s for file %s", req->user->uuid, link,

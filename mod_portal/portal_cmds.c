@@ -440,6 +440,15 @@ const command_rec portal_cmds[] = {
     AP_INIT_TAKE1("PortalLinkMaxLifetime", portal_cmd_link_lifetime,
                   (void *)1, RSRC_CONF,
                   "Longest lifetime an owner may give a link, seconds"),
+    AP_INIT_TAKE1("PortalLinkMaxActive", portal_cmd_link_max_active, NULL,
+                  RSRC_CONF | ACCESS_CONF, "Active download links one "
+                  "account may hold of each kind (default 200)"),
+    AP_INIT_TAKE1("PortalIocExportMax", portal_cmd_export_max, (void *)0,
+                  RSRC_CONF | ACCESS_CONF, "Indicator exports running at "
+                  "once in the server (default 4)"),
+    AP_INIT_TAKE1("PortalIocExportMaxPerUser", portal_cmd_export_max,
+                  (void *)1, RSRC_CONF | ACCESS_CONF, "Indicator exports "
+                  "one account may run at once (default 2)"),
     AP_INIT_TAKE_ARGV("PortalIocFeed", portal_cmd_ioc_feed, NULL, RSRC_CONF,
                       "NAME FORMAT URL [key-file=PATH] [interval=SECONDS]: "
                       "a threat-intelligence feed"),

@@ -99,6 +99,9 @@ void *portal_create_dir(apr_pool_t *p, char *dir)
     d->max_request = PORTAL_UNSET;
     d->upload_roles = PORTAL_UNSET;
     d->api_verify_url = PORTAL_UNSET;
+    d->link_max_active = PORTAL_UNSET;
+    d->export_max = PORTAL_UNSET;
+    d->export_max_user = PORTAL_UNSET;
     return d;
 }
 
@@ -123,6 +126,12 @@ void *portal_merge_dir(apr_pool_t *p, void *basev, void *addv)
                                                         : base->upload_roles;
     d->api_verify_url = add->api_verify_url != PORTAL_UNSET
                         ? add->api_verify_url : base->api_verify_url;
+    d->link_max_active = add->link_max_active != PORTAL_UNSET
+                         ? add->link_max_active : base->link_max_active;
+    d->export_max = add->export_max != PORTAL_UNSET ? add->export_max
+                                                    : base->export_max;
+    d->export_max_user = add->export_max_user != PORTAL_UNSET
+                         ? add->export_max_user : base->export_max_user;
     for (i = 0; i < PORTAL_ROLE_COUNT; i++) {
         d->role_types[i] = add->role_types[i] ? add->role_types[i]
                                               : base->role_types[i];

@@ -7,7 +7,12 @@
  * filters (flat memory), after each segment's tag was checked.  ETag is
  * the SHA-256 of the plaintext (a strong validator); one byte range is
  * served as 206, several ranges get the whole file (RFC 9110 lets a server
- * ignore Range), an unsatisfiable one 416.
+ * ignore Range), an unsatisfiable one 416 (pt_range.c).
+ *
+ * A response is planned first (portal_send_plan: which status and which
+ * bytes, nothing sent yet) and then sent (portal_send_file), so that a
+ * download link can charge its byte allowance with exactly the bytes the
+ * response will carry before a byte goes out.
  */
 #include "apr_strings.h"
 #include "apr_lib.h"
@@ -17,6 +22,7 @@
 #include "pt_crypto.h"
 #include "pt_filecrypt.h"
 #include "pt_filename.h"
+#include "pt_range.h"
 #include "pt_vault.h"
 
 APLOG_USE_MODULE(portal);
@@ -47,64 +53,6 @@ const unsigned char *portal_file_key(const portal_srv_t *c, apr_pool_t *p,
     return dk;
 }
 
-/* "bytes=a-b" with one range over size bytes: 1 and *off, *len set; 0 when
- * the header is to be ignored (absent, several ranges, not bytes); -1 when
- * it is unsatisfiable. */
-static int parse_range(const char *h, apr_off_t size, apr_off_t *off,
-                       apr_off_t *len)
-{
-    const char *dash;
-    char *end;
-    apr_off_t a, b;
-
-    if (!h || strncasecmp(h, "bytes=", 6) || strchr(h, ',')) {
-        return 0;
-    }
-    h += 6;
-    while (*h == ' ') {
-        h++;
-    }
-    dash = strchr(h, '-');
-    if (!dash) {
-        return 0;
-    }
-    if (dash == h) {                        /* bytes=-N: the last N */
-        if (apr_strtoff(&b, dash + 1, &end, 10) != APR_SUCCESS || *end
-            || b < 0 || !apr_isdigit(dash[1])) {
-            return 0;
-        }
-        if (b == 0 || size == 0) {
-            return -1;
-        }
-        *off = b >= size ? 0 : size - b;
-        *len = size - *off;
-        return 1;
-    }
-    if (!apr_isdigit(*h) || apr_strtoff(&a, h, &end, 10) != APR_SUCCESS
-        || end != dash || a < 0) {
-        return 0;
-    }
-    if (dash[1] == '\0') {
-        b = size - 1;
-    }
-    else if (!apr_isdigit(dash[1])
-             || apr_strtoff(&b, dash + 1, &end, 10) != APR_SUCCESS || *end) {
-        return 0;
-    }
-    if (a >= size) {
-        return -1;
-    }
-    if (b < a) {
-        return 0;                           /* invalid: ignore (RFC 9110) */
-    }
-    if (b >= size) {
-        b = size - 1;
-    }
-    *off = a;
-    *len = b - a + 1;
-    return 1;
-}
-
 typedef struct send_t {
     request_rec *r;
     apr_bucket_brigade *bb;
@@ -129,38 +77,59 @@ static apr_status_t send_sink(void *baton, const char *data, apr_size_t len)
     return rv;
 }
 
-int portal_send_file(portal_req_t *req, const pt_row_t *row, int *complete)
+void portal_send_plan(portal_req_t *req, const pt_row_t *row,
+                      portal_send_t *plan)
 {
     request_rec *r = req->r;
-    apr_off_t size = pt_row_int(row, "size"), off = 0, len = size;
-    const char *etag = apr_pstrcat(r->pool, "\"", pt_row_get(row, "sha256"),
-                                   "\"", NULL);
-    const char *uuid = pt_row_get(row, "uuid");
+    apr_off_t size = pt_row_int(row, "size");
     const char *inm = apr_table_get(r->headers_in, "If-None-Match");
     const char *ifr = apr_table_get(r->headers_in, "If-Range");
+    int kind = PT_RANGE_WHOLE;
+
+    memset(plan, 0, sizeof(*plan));
+    plan->etag = apr_pstrcat(r->pool, "\"", pt_row_get(row, "sha256"), "\"",
+                             NULL);
+    plan->status = HTTP_OK;
+    plan->len = size;
+    if (inm && (!strcmp(inm, "*") || ap_strstr_c(inm, plan->etag))) {
+        plan->status = HTTP_NOT_MODIFIED;
+        plan->len = 0;
+        return;
+    }
+    if (!ifr || !strcmp(ifr, plan->etag)) {
+        kind = pt_range_parse(apr_table_get(r->headers_in, "Range"), size,
+                              &plan->off, &plan->len);
+    }
+    if (kind == PT_RANGE_UNSATISFIABLE) {
+        plan->status = HTTP_RANGE_NOT_SATISFIABLE;
+        plan->len = 0;
+    }
+    else if (kind == PT_RANGE_ONE) {
+        plan->status = HTTP_PARTIAL_CONTENT;
+    }
+}
+
+int portal_send_file(portal_req_t *req, const pt_row_t *row,
+                     portal_send_t *plan)
+{
+    request_rec *r = req->r;
+    apr_off_t size = pt_row_int(row, "size");
+    const char *uuid = pt_row_get(row, "uuid");
     const unsigned char *dk;
     const char *why = NULL;
     send_t s;
     pt_err_t err = { 0 };
-    int partial = 0;
     apr_status_t rv;
 
-    *complete = 0;
-    apr_table_setn(r->headers_out, "ETag", etag);
+    plan->sent = 0;
+    plan->complete = 0;
+    apr_table_setn(r->headers_out, "ETag", plan->etag);
     apr_table_setn(r->headers_out, "Accept-Ranges", "bytes");
     apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
-    apr_table_setn(r->headers_out, "Content-Disposition",
-                   pt_content_disposition(r->pool, "attachment",
-                                          pt_row_get(row, "name")));
-    ap_set_content_type(r, pt_row_get(row, "content_type"));
-    if (inm && (!strcmp(inm, "*") || ap_strstr_c(inm, etag))) {
+    if (plan->status == HTTP_NOT_MODIFIED) {
         return HTTP_NOT_MODIFIED;
     }
-    if (!ifr || !strcmp(ifr, etag)) {
-        partial = parse_range(apr_table_get(r->headers_in, "Range"), size,
-                              &off, &len);
-    }
-    if (partial < 0) {
+    if (plan->status == HTTP_RANGE_NOT_SATISFIABLE) {
         apr_table_setn(r->err_headers_out, "Content-Range", apr_psprintf(
                        r->pool, "bytes */%" APR_OFF_T_FMT, size));
         return portal_error(req, HTTP_RANGE_NOT_SATISFIABLE,
@@ -174,23 +143,29 @@ int portal_send_file(portal_req_t *req, const pt_row_t *row, int *complete)
         return portal_error(req, HTTP_INTERNAL_SERVER_ERROR, "The file "
                             "cannot be decrypted: its key is missing.");
     }
-    if (partial) {
+    apr_table_setn(r->headers_out, "Content-Disposition",
+                   pt_content_disposition(r->pool, "attachment",
+                                          pt_row_get(row, "name")));
+    ap_set_content_type(r, pt_row_get(row, "content_type"));
+    if (plan->status == HTTP_PARTIAL_CONTENT) {
         r->status = HTTP_PARTIAL_CONTENT;
         apr_table_setn(r->headers_out, "Content-Range", apr_psprintf(
                        r->pool, "bytes %" APR_OFF_T_FMT "-%" APR_OFF_T_FMT
-                       "/%" APR_OFF_T_FMT, off, off + len - 1, size));
+                       "/%" APR_OFF_T_FMT, plan->off,
+                       plan->off + plan->len - 1, size));
     }
-    ap_set_content_length(r, len);
-    if (r->header_only || len == 0) {
-        *complete = !partial && !r->header_only;
+    ap_set_content_length(r, plan->len);
+    if (r->header_only || plan->len == 0) {
+        plan->complete = !r->header_only;
         return OK;
     }
     s.r = r;
     s.bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     s.sent = 0;
     rv = pt_vault_get(r->pool, req->conf->files.store,
-                      pt_row_get(row, "storage_key"), dk, size, off, len,
-                      send_sink, &s, &err);
+                      pt_row_get(row, "storage_key"), dk, size, plan->off,
+                      plan->len, send_sink, &s, &err);
+    plan->sent = s.sent;
     if (rv != APR_SUCCESS) {
         if (s.sent == 0 && !r->connection->aborted) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PORTAL_LOGNO(0332)
@@ -199,6 +174,7 @@ int portal_send_file(portal_req_t *req, const pt_row_t *row, int *complete)
             r->status = HTTP_OK;
             apr_table_unset(r->headers_out, "Content-Range");
             apr_table_unset(r->headers_out, "Content-Length");
+            apr_table_unset(r->headers_out, "Content-Disposition");
             return portal_error(req, HTTP_INTERNAL_SERVER_ERROR,
                                 "The file could not be read from the "
                                 "store. Please try again later.");
@@ -215,20 +191,22 @@ int portal_send_file(portal_req_t *req, const pt_row_t *row, int *complete)
     APR_BRIGADE_INSERT_TAIL(s.bb, apr_bucket_eos_create(
                             s.bb->bucket_alloc));
     rv = ap_pass_brigade(r->output_filters, s.bb);
-    *complete = rv == APR_SUCCESS && !r->connection->aborted && !partial
-                && s.sent == size;
+    plan->complete = rv == APR_SUCCESS && !r->connection->aborted
+                     && s.sent == plan->len;
     return OK;
 }
 
 int portal_file_download(portal_req_t *req)
 {
-    int rc, complete;
+    int rc;
     pt_row_t *row = portal_readable_file(req, &rc);
+    portal_send_t plan;
 
     if (!row) {
         return rc;
     }
-    return portal_send_file(req, row, &complete);
+    portal_send_plan(req, row, &plan);
+    return portal_send_file(req, row, &plan);
 }
 
 int portal_file_receipt(portal_req_t *req)

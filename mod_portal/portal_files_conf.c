@@ -316,6 +316,14 @@ const char *portal_cmd_link_lifetime(cmd_parms *cmd, void *dc,
                             &f->link_lifetime);
 }
 
+/* PortalLinkMaxActive N (server or <Location>). */
+const char *portal_cmd_link_max_active(cmd_parms *cmd, void *dc,
+                                       const char *arg)
+{
+    return portal_parse_int(cmd, arg, 1, 100000,
+                            &((portal_dir_t *)dc)->link_max_active);
+}
+
 /* ------------------------------------------------------------ start-up */
 
 /* What several virtual hosts naming the same data folder share. */

@@ -18,6 +18,7 @@
 #include "pt_export.h"
 #include "pt_geoip.h"
 #include "pt_tz.h"
+#include "pt_url.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -27,6 +28,10 @@ APLOG_USE_MODULE(portal);
 #define IOC_EXPORT_CHUNK 2000
 #define IOC_CHART_WIDTH 300
 #define IOC_TIME_MAX "4611686018427387903"
+/* Page numbers stop here: deeper pages only through the keyset cursor
+ * (after=), which the Next links switch to from this page on, so that no
+ * request makes the database skip more than IOC_PAGE_MAX x per_page rows. */
+#define IOC_PAGE_MAX 50
 
 /* The filter of a request, validated. */
 typedef struct ioc_filter_t {
@@ -300,6 +305,25 @@ static apr_status_t counts(portal_req_t *req, pt_db_t *db,
     return rv;
 }
 
+/* For the HTML views: reference_link on the items whose reference is an
+ * http(s) URL, the only ones the templates make links of; any other
+ * reference (javascript:, data:, ...) is shown as text.  The JSON views
+ * and the exports keep the reference as data. */
+static void web_links(json_t *items)
+{
+    size_t i;
+
+    for (i = 0; i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i);
+        const char *ref = json_string_value(json_object_get(it,
+                                                            "reference"));
+
+        if (pt_url_is_web(ref)) {
+            json_object_set_new(it, "reference_link", json_string(ref));
+        }
+    }
+}
+
 /* Rows for a table and an SVG bar chart: [{name, n, width, y}], largest
  * first. */
 static json_t *chart(const json_t *counts)
@@ -462,9 +486,12 @@ int portal_iocs_get(portal_req_t *req)
     }
     page = param(req, "page") ? apr_strtoi64(param(req, "page"), NULL, 10)
                               : 1;
-    if (page < 1 || page > 100000) {
-        return portal_error(req, HTTP_BAD_REQUEST, "page is a number from "
-                            "1.");
+    if (page < 1 || page > IOC_PAGE_MAX) {
+        return portal_error(req, HTTP_BAD_REQUEST, apr_psprintf(p,
+                            "page is a number from 1 to %d; further on, "
+                            "follow the Next links (after=, a cursor that "
+                            "goes on where the last page ended).",
+                            IOC_PAGE_MAX));
     }
     /* a keyset cursor "first_seen.id" for deep pages */
     extra[0] = extra[1] = IOC_TIME_MAX;
@@ -519,6 +546,7 @@ int portal_iocs_get(portal_req_t *req)
         return portal_json(req, HTTP_OK, out);
     }
     d = portal_page_data(req, "Threat intelligence");
+    web_links(items);
     json_object_update(d, out);
     json_decref(out);
     json_object_set_new(d, "q", str_or_null(f.q));
@@ -537,10 +565,10 @@ int portal_iocs_get(portal_req_t *req)
     json_object_set_new(d, "feeds", feeds_json(req, db));
     json_object_set_new(d, "has_items", json_boolean(i > 0));
     if (more) {
-        /* page links while shallow; past page 50 (and once on it) the
+        /* page links while shallow; from the last numbered page on the
          * keyset cursor, not an ever larger OFFSET */
         pt_row_t *last = APR_ARRAY_IDX(rows, per - 1, pt_row_t *);
-        const char *next = after || page >= 50
+        const char *next = after || page >= IOC_PAGE_MAX
             ? apr_pstrcat(p, "after=", pt_row_get(last, "first_seen"), ".",
                           pt_row_get(last, "id"), NULL)
             : apr_psprintf(p, "page=%" APR_INT64_T_FMT, page + 1);
@@ -612,7 +640,7 @@ int portal_iocs_export_get(portal_req_t *req)
     pt_err_t err = { 0 };
     out_t o;
     apr_pool_t *chunk;
-    int done = 0;
+    int done = 0, rc;
 
     if (!db) {
         return portal_error(req, HTTP_SERVICE_UNAVAILABLE, "The portal's "
@@ -626,6 +654,9 @@ int portal_iocs_export_get(portal_req_t *req)
     bad = read_filter(req, db, &f);
     if (bad) {
         return portal_error(req, HTTP_BAD_REQUEST, bad);
+    }
+    if (!r->header_only && !portal_export_begin(req, &rc)) {
+        return rc;
     }
     ap_set_content_type(r, pt_export_content_type(format));
     apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
@@ -728,6 +759,9 @@ json_t *portal_ioc_panel(portal_req_t *req)
         json_decref(cnt);
         json_decref(items);
         return json_null();
+    }
+    if (!req->want_json) {
+        web_links(items);
     }
     panel = json_pack("{s:I, s:o, s:o, s:o, s:b}", "total",
                       (json_int_t)total, "items", items,

@@ -4,7 +4,8 @@
  *
  * A token is "<link uuid>.<mac>", mac = HMAC-SHA256 under the portal's
  * secret of (link uuid, file uuid, expiry).  The database keeps the
- * link's row (expiry, limit, count, revocation) but not the token: a
+ * link's row (expiry, limit, bytes delivered, count, revocation) but not
+ * the token: a
  * changed token fails the MAC, a token cannot be moved to another file
  * or given a later expiry, and the owner's page can show the link again.
  * The token is taken out of the request line before httpd logs it.
@@ -12,7 +13,17 @@
  * A link issued to a client by the API (file_links.user_id) works only
  * for that client, proven by its bearer token or its session, and only
  * while the file is still published to it; unless the file's owner made
- * its links public (files.public_links).
+ * its links public (files.public_links).  No link works while the file's
+ * owner, or the client it was issued to, is disabled (403: enabling the
+ * account brings it back).
+ *
+ * A download limit is a byte allowance (max_downloads x the file's size):
+ * each response reserves the bytes it will send before it sends them and
+ * gives back what it did not deliver, so ranges resume a download but
+ * repeated or overlapping ones cannot get more than the allowance.  An
+ * account holds at most PortalLinkMaxActive active links of each kind
+ * (made on its files' pages; issued to it by the API), and of its ended
+ * ones only the newest PortalLinkMaxActive are kept.
  */
 #include "apr_strings.h"
 
@@ -22,6 +33,13 @@
 APLOG_USE_MODULE(portal);
 
 #define LINK_MAX_DOWNLOADS 1000000
+#define LINK_DEFAULT_MAX_ACTIVE 200
+
+int portal_link_max_active(const portal_req_t *req)
+{
+    return req->dir && req->dir->link_max_active != PORTAL_UNSET
+           ? req->dir->link_max_active : LINK_DEFAULT_MAX_ACTIVE;
+}
 
 static const char *link_mac(portal_req_t *req, const char *link_uuid,
                             const char *file_uuid, apr_int64_t expires)
@@ -111,6 +129,77 @@ static int form_int(portal_req_t *req, const char *name, apr_int64_t def,
     return !*end && *out >= min && *out <= max;
 }
 
+/* The answer when an account already holds its PortalLinkMaxActive
+ * active links: 429, with Retry-After when the first of them expires. */
+static int too_many_links(portal_req_t *req, int bound, int max,
+                          apr_int64_t wait)
+{
+    const char *msg = apr_psprintf(req->r->pool, bound
+        ? "You already hold %d active download links, the most one "
+          "account may. Use those, or ask again when the first of them "
+          "expires."
+        : "You already have %d active download links, the most one "
+          "account may. Revoke some, or wait until the first of them "
+          "expires.", max);
+
+    apr_table_setn(req->r->err_headers_out, "Retry-After",
+                   portal_i64(req->r->pool, wait < 1 ? 1 : wait));
+    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, req->r, PORTAL_LOGNO(1200)
+                  "user %s holds %d active %s links (PortalLinkMaxActive): "
+                  "refused another", req->user->uuid, max,
+                  bound ? "API" : "owner");
+    if (req->want_json || bound) {
+        return portal_api_error(req, HTTP_TOO_MANY_REQUESTS,
+                                "too_many_links", msg);
+    }
+    return portal_file_page(req, HTTP_TOO_MANY_REQUESTS, NULL, msg);
+}
+
+int portal_link_add(portal_req_t *req, pt_db_t *db, const char *uuid,
+                    const char *file_id, apr_int64_t now,
+                    apr_int64_t expires, const char *limit, int bound,
+                    int *rc)
+{
+    apr_pool_t *p = req->r->pool;
+    const char *uid = portal_i64(p, req->user->id);
+    const char *snow = portal_i64(p, now), *sexp = portal_i64(p, expires);
+    int max = portal_link_max_active(req);
+    pt_row_t *held = NULL;
+
+    if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS) {
+        *rc = portal_db_fail(req, "adding a link");
+        return 0;
+    }
+    if (pt_db_exec(db, "link_cap_lock", NULL, PT_ARGS(uid)) != APR_SUCCESS
+        || pt_db_one(db, bound ? "links_active_bound" : "links_active_owned",
+                     &held, PT_ARGS(uid, snow)) != APR_SUCCESS || !held) {
+        goto fail;
+    }
+    if (pt_row_int(held, "n") >= max) {
+        pt_db_run_named(db, "tx_rollback");
+        *rc = too_many_links(req, bound, max,
+                             pt_row_int(held, "soonest") - now);
+        return 0;
+    }
+    if ((bound ? pt_db_exec(db, "link_insert_for", NULL,
+                            PT_ARGS(uuid, file_id, snow, sexp, uid))
+               : pt_db_exec(db, "link_insert", NULL,
+                            PT_ARGS(uuid, file_id, snow, sexp, limit)))
+        != APR_SUCCESS
+        || pt_db_exec(db, bound ? "links_ended_prune_bound"
+                                : "links_ended_prune_owned", NULL,
+                      PT_ARGS(uid, snow, portal_i64(p, max))) != APR_SUCCESS
+        || pt_db_run_named(db, "tx_commit") != APR_SUCCESS) {
+        goto fail;
+    }
+    return 1;
+
+fail:
+    *rc = portal_db_fail(req, "adding a link");
+    pt_db_run_named(db, "tx_rollback");
+    return 0;
+}
+
 int portal_link_create_post(portal_req_t *req)
 {
     request_rec *r = req->r;
@@ -143,13 +232,11 @@ int portal_link_create_post(portal_req_t *req)
         return portal_error(req, HTTP_INTERNAL_SERVER_ERROR,
                             "No random numbers for a link.");
     }
-    if (pt_db_exec(db, "link_insert", NULL,
-                   PT_ARGS(uuid, pt_row_get(row, "id"),
-                           portal_i64(r->pool, now),
-                           portal_i64(r->pool, now + hours * 3600),
-                           limit ? portal_i64(r->pool, limit) : NULL))
-        != APR_SUCCESS) {
-        return portal_db_fail(req, "link_insert");
+    if (!portal_link_add(req, db, uuid, pt_row_get(row, "id"), now,
+                         now + hours * 3600,
+                         limit ? portal_i64(r->pool, limit) : NULL, 0,
+                         &rc)) {
+        return rc;
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0340)
                   "user %s made link %s for file %s", req->user->uuid, uuid,
@@ -238,15 +325,84 @@ static int bound_ok(portal_req_t *req, pt_db_t *db, const pt_row_t *row,
     return 1;
 }
 
+/* What is left of a limited link's allowance: bytes (or, for an empty
+ * file, downloads); a row of link_get. */
+static apr_int64_t link_left(const pt_row_t *row)
+{
+    apr_int64_t max = pt_row_int(row, "max_downloads");
+    apr_int64_t size = pt_row_int(row, "size");
+
+    if (size == 0) {
+        return max - pt_row_int(row, "downloads");
+    }
+    return max * size - pt_row_int(row, "bytes_sent");
+}
+
+/* The 410 for a response the rest of a limited link's allowance does not
+ * cover (row: link_get's). */
+static int allowance_refused(portal_req_t *req, const pt_row_t *row,
+                             const portal_send_t *plan)
+{
+    if (pt_row_int(row, "size") > 0 && link_left(row) > 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, PORTAL_LOGNO(1201)
+                      "link %s: %" APR_OFF_T_FMT " bytes asked, more than "
+                      "its allowance has left", pt_row_get(row, "link_uuid"),
+                      plan->len);
+        return portal_error(req, HTTP_GONE, apr_psprintf(req->r->pool,
+                            "This download link has only %" APR_INT64_T_FMT
+                            " bytes of its download allowance left, less "
+                            "than this request asks for. To finish a "
+                            "download that was cut short, ask for the "
+                            "missing part only (a Range request, as "
+                            "download managers do); otherwise ask for a "
+                            "new link.", link_left(row)));
+    }
+    return portal_error(req, HTTP_GONE, "This download link has been used "
+                        "as many times as it allows.");
+}
+
+/* Charge the link with the response about to go out: OK, or the 410 made
+ * (*rc) when the allowance does not cover it.  *charged is what to give
+ * back later if not delivered. */
+static int link_charge(portal_req_t *req, pt_db_t *db, const pt_row_t *row,
+                       const portal_send_t *plan, apr_int64_t now,
+                       apr_int64_t *charged, int *rc)
+{
+    apr_pool_t *p = req->r->pool;
+    apr_int64_t size = pt_row_int(row, "size");
+    const char *id = pt_row_get(row, "id");
+    const char *len = portal_i64(p, plan->len);
+    const char *ssize = portal_i64(p, size);
+    int n = 0;
+
+    *charged = 0;
+    if ((size == 0
+         ? pt_db_exec(db, "link_count_download", &n,
+                      PT_ARGS(portal_i64(p, now), id))
+         : pt_db_exec(db, "link_reserve", &n,
+                      PT_ARGS(len, len, ssize, portal_i64(p, now), id, len,
+                              ssize))) != APR_SUCCESS) {
+        *rc = portal_db_fail(req, "counting a download");
+        return 0;
+    }
+    if (n) {
+        *charged = size == 0 ? 1 : plan->len;
+        return 1;
+    }
+    *rc = allowance_refused(req, row, plan);
+    return 0;
+}
+
 int portal_link_download(portal_req_t *req)
 {
     request_rec *r = req->r;
     const char *tok = req->arg, *dot = strchr(tok, '.');
     const char *uuid, *mac;
-    apr_int64_t now = apr_time_sec(apr_time_now());
+    apr_int64_t now = apr_time_sec(apr_time_now()), charged = 0;
     pt_db_t *db;
     pt_row_t *row = NULL;
-    int complete = 0, limited, rc, n = 0;
+    portal_send_t plan;
+    int rc;
 
     portal_redact_request(req, "/d/[link]");
     if (!dot || dot - tok != 36) {
@@ -277,9 +433,17 @@ int portal_link_download(portal_req_t *req)
         return portal_error(req, HTTP_GONE, "This download link has "
                             "expired. Ask for a new one.");
     }
-    if (pt_row_get(row, "max_downloads")
-        && pt_row_int(row, "downloads")
-           >= pt_row_int(row, "max_downloads")) {
+    if (pt_row_get(row, "owner_disabled")
+        || pt_row_get(row, "bound_disabled")) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(1202)
+                      "link %s refused: the %s account is disabled", uuid,
+                      pt_row_get(row, "owner_disabled") ? "file owner's"
+                                                        : "bound client's");
+        return portal_error(req, HTTP_FORBIDDEN, "This download link is "
+                            "suspended: the account it belongs to is "
+                            "disabled.");
+    }
+    if (pt_row_get(row, "max_downloads") && link_left(row) <= 0) {
         return portal_error(req, HTTP_GONE, "This download link has been "
                             "used as many times as it allows.");
     }
@@ -287,34 +451,43 @@ int portal_link_download(portal_req_t *req)
         && !bound_ok(req, db, row, &rc)) {
         return rc;
     }
-    /* a limited link's download is counted before it starts, so those
-     * running at once cannot pass the limit, and given back when it does
-     * not complete (a range, a HEAD, a broken connection) */
-    limited = pt_row_get(row, "max_downloads") != NULL;
-    if (limited) {
-        if (pt_db_exec(db, "link_count_download", &n,
-                       PT_ARGS(portal_i64(r->pool, now),
-                               pt_row_get(row, "id"))) != APR_SUCCESS) {
-            return portal_db_fail(req, "counting a download");
+    /* the bytes a response will send are charged before it starts, so
+     * those running at once cannot pass the allowance, and what was not
+     * delivered (a broken connection, a failed read) is given back; a
+     * HEAD (answered as its GET would be), a 304 or a 416 sends none */
+    portal_send_plan(req, row, &plan);
+    if (plan.status == HTTP_OK || plan.status == HTTP_PARTIAL_CONTENT) {
+        if (r->header_only) {
+            if (pt_row_get(row, "max_downloads")
+                && pt_row_int(row, "size") > 0
+                && plan.len > link_left(row)) {
+                return allowance_refused(req, row, &plan);
+            }
         }
-        if (!n) {
-            return portal_error(req, HTTP_GONE, "This download link has "
-                                "been used as many times as it allows.");
+        else if (!link_charge(req, db, row, &plan, now, &charged, &rc)) {
+            return rc;
         }
     }
-    rc = portal_send_file(req, row, &complete);
-    if (limited != complete
-        && (limited ? pt_db_exec(db, "link_uncount_download", NULL,
-                                 PT_ARGS(pt_row_get(row, "id")))
-                    : pt_db_exec(db, "link_count_download", NULL,
-                                 PT_ARGS(portal_i64(r->pool, now),
-                                         pt_row_get(row, "id"))))
-           != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0341)
-                      "counting a download of link %s: %s", uuid,
-                      db->errmsg);
+    rc = portal_send_file(req, row, &plan);
+    if (charged && !plan.complete) {
+        apr_int64_t back = pt_row_int(row, "size") ? charged - plan.sent
+                                                   : 1;
+        const char *sb = portal_i64(r->pool, back);
+
+        if (back > 0
+            && (pt_row_int(row, "size")
+                ? pt_db_exec(db, "link_release", NULL,
+                             PT_ARGS(sb, sb, pt_row_get(row, "size"),
+                                     pt_row_get(row, "id"), sb))
+                : pt_db_exec(db, "link_uncount_download", NULL,
+                             PT_ARGS(pt_row_get(row, "id"))))
+               != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0341)
+                          "giving back what link %s did not deliver: %s",
+                          uuid, db->errmsg);
+        }
     }
-    if (complete) {
+    if (plan.complete && plan.status == HTTP_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0342)
                       "link %s: file %s downloaded", uuid,
                       pt_row_get(row, "uuid"));

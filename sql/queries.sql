@@ -498,23 +498,27 @@ WHERE s.file_id = %lld ORDER BY u.username_lc
 -- name: files_for_client
 -- What operations published to a client: to every client, or to it; with
 -- the number of them all on every row (a page past the end has no row:
--- files_for_client_count then).
+-- files_for_client_count then).  What a disabled account published is
+-- hidden from clients while it is disabled (here, in the count and in
+-- file_for_client).
 SELECT f.uuid, f.name, f.size, f.content_type, f.sha256, f.created_at,
        u.username AS owner, COUNT(*) OVER () AS total
 FROM files f JOIN users u ON u.id = f.user_id
-WHERE f.audience = 'clients'
-   OR (f.audience = 'named'
-       AND EXISTS (SELECT 1 FROM file_shares s
-                   WHERE s.file_id = f.id AND s.user_id = %lld))
+WHERE u.disabled_at IS NULL
+  AND (f.audience = 'clients'
+       OR (f.audience = 'named'
+           AND EXISTS (SELECT 1 FROM file_shares s
+                       WHERE s.file_id = f.id AND s.user_id = %lld)))
 ORDER BY f.created_at DESC, f.id DESC
 LIMIT %lld OFFSET %lld
 
 -- name: files_for_client_count
-SELECT COUNT(*) AS n FROM files f
-WHERE f.audience = 'clients'
-   OR (f.audience = 'named'
-       AND EXISTS (SELECT 1 FROM file_shares s
-                   WHERE s.file_id = f.id AND s.user_id = %lld))
+SELECT COUNT(*) AS n FROM files f JOIN users u ON u.id = f.user_id
+WHERE u.disabled_at IS NULL
+  AND (f.audience = 'clients'
+       OR (f.audience = 'named'
+           AND EXISTS (SELECT 1 FROM file_shares s
+                       WHERE s.file_id = f.id AND s.user_id = %lld)))
 
 -- name: file_for_client
 -- One file by uuid when it is published to the client.
@@ -522,7 +526,7 @@ SELECT f.id, f.uuid, f.name, f.size, f.content_type, f.sha256, f.sha1,
        f.storage, f.storage_key, f.wrapped_key, f.receipt, f.receipt_at,
        f.created_at, f.audience, f.public_links, u.username AS owner
 FROM files f JOIN users u ON u.id = f.user_id
-WHERE f.uuid = %s
+WHERE f.uuid = %s AND u.disabled_at IS NULL
   AND (f.audience = 'clients'
        OR (f.audience = 'named'
            AND EXISTS (SELECT 1 FROM file_shares s
@@ -561,27 +565,99 @@ INSERT INTO file_links (uuid, file_id, created_at, expires_at, user_id)
 VALUES (%s, %lld, %lld, %lld, %lld)
 
 -- name: link_get
+-- A link with its file, and whether the file's owner or the client the
+-- link was issued to is disabled (then the link does not work).
 SELECT l.id, l.uuid AS link_uuid, l.expires_at, l.max_downloads,
-       l.downloads, l.revoked_at, l.user_id AS bound_to, f.id AS file_id,
-       f.uuid, f.name, f.size, f.content_type, f.sha256, f.storage,
-       f.storage_key, f.wrapped_key, f.public_links
+       l.downloads, l.bytes_sent, l.revoked_at, l.user_id AS bound_to,
+       f.id AS file_id, f.uuid, f.name, f.size, f.content_type, f.sha256,
+       f.storage, f.storage_key, f.wrapped_key, f.public_links,
+       o.disabled_at AS owner_disabled, b.disabled_at AS bound_disabled
 FROM file_links l JOIN files f ON f.id = l.file_id
+     JOIN users o ON o.id = f.user_id
+     LEFT JOIN users b ON b.id = l.user_id
 WHERE l.uuid = %s
 
 -- name: link_revoke
 UPDATE file_links SET revoked_at = %lld
 WHERE uuid = %s AND file_id = %lld AND revoked_at IS NULL
 
+-- name: link_reserve
+-- A link's download limit is a byte allowance: max_downloads times the
+-- file's size, delivered in any mix of whole downloads and ranges.  Each
+-- response reserves the bytes it will send before it sends them (0 rows:
+-- the allowance does not cover them), so responses running at the same
+-- time cannot pass it; link_release gives back what was not delivered.
+-- downloads is kept as the whole files' worth delivered.  Arguments:
+-- bytes, bytes, file size, now, link, bytes, file size (never 0).
+UPDATE file_links
+SET bytes_sent = bytes_sent + %lld,
+    downloads = (bytes_sent + %lld) / %lld,
+    last_used_at = %lld
+WHERE id = %lld
+  AND (max_downloads IS NULL OR bytes_sent + %lld <= max_downloads * %lld)
+
+-- name: link_release
+-- Arguments: bytes, bytes, file size, link, bytes.
+UPDATE file_links
+SET bytes_sent = bytes_sent - %lld,
+    downloads = (bytes_sent - %lld) / %lld
+WHERE id = %lld AND bytes_sent >= %lld
+
 -- name: link_count_download
--- Taken before the file is sent (0 rows: used up), so downloads running
--- at the same time cannot pass the limit; given back by
--- link_uncount_download when the download did not complete.
+-- An empty file has no bytes to count: each GET counts one download,
+-- taken before it is answered like link_reserve, given back by
+-- link_uncount_download when the answer failed.
 UPDATE file_links SET downloads = downloads + 1, last_used_at = %lld
 WHERE id = %lld AND (max_downloads IS NULL OR downloads < max_downloads)
 
 -- name: link_uncount_download
 UPDATE file_links SET downloads = downloads - 1
 WHERE id = %lld AND downloads > 0
+
+-- name: link_cap_lock
+-- First in the transaction that adds a link: serialises the account's
+-- link creations (a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE
+-- already serialises writers), so that PortalLinkMaxActive holds when
+-- requests race.
+UPDATE users SET role = role WHERE id = %lld
+
+-- name: links_active_owned
+-- The owner's active links (made on the files' pages): not revoked, not
+-- expired, not used up; and when the first of them expires.  Arguments:
+-- owner, now.
+SELECT COUNT(*) AS n, MIN(l.expires_at) AS soonest
+FROM file_links l JOIN files f ON f.id = l.file_id
+WHERE f.user_id = %lld AND l.user_id IS NULL AND l.revoked_at IS NULL
+  AND l.expires_at > %lld
+  AND (l.max_downloads IS NULL OR l.downloads < l.max_downloads)
+
+-- name: links_active_bound
+-- The active links the API issued to a client.  Arguments: client, now.
+SELECT COUNT(*) AS n, MIN(expires_at) AS soonest FROM file_links
+WHERE user_id = %lld AND revoked_at IS NULL AND expires_at > %lld
+
+-- name: links_ended_prune_owned
+-- Revoking frees room under PortalLinkMaxActive at once, so ended links
+-- are kept for the owner's page only up to the newest N (the third
+-- argument): the rows of one owner stay bounded.  Arguments: owner, now,
+-- N.
+DELETE FROM file_links WHERE id IN (
+    SELECT l.id FROM file_links l JOIN files f ON f.id = l.file_id
+    WHERE f.user_id = %lld AND l.user_id IS NULL
+      AND (l.revoked_at IS NOT NULL OR l.expires_at <= %lld
+           OR (l.max_downloads IS NOT NULL
+               AND l.downloads >= l.max_downloads))
+    ORDER BY l.id DESC
+    LIMIT 1000000000 OFFSET %lld)
+
+-- name: links_ended_prune_bound
+-- The same for the links the API issued to a client (however short
+-- PortalLinkLifetime is).  Arguments: client, now, N.
+DELETE FROM file_links WHERE id IN (
+    SELECT id FROM file_links
+    WHERE user_id = %lld AND (revoked_at IS NOT NULL OR expires_at <= %lld)
+    ORDER BY id DESC
+    LIMIT 1000000000 OFFSET %lld)
 
 -- ---------------------------------------------------------------- store
 

@@ -26,6 +26,7 @@
 
 #include "pt_crypto.h"
 #include "pt_export.h"
+#include "pt_url.h"
 
 enum { FMT_CSV, FMT_JSON, FMT_STIX };
 
@@ -197,22 +198,6 @@ static const char *iso_time(apr_pool_t *p, apr_int64_t t, int millis)
     return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02d%sZ",
                         e.tm_year + 1900, e.tm_mon + 1, e.tm_mday,
                         e.tm_hour, e.tm_min, e.tm_sec, millis ? ".000" : "");
-}
-
-/* An http(s) URL of printable ASCII, as an external reference may carry. */
-static int plausible_url(const char *s)
-{
-    const unsigned char *c;
-
-    if (strncasecmp(s, "http://", 7) && strncasecmp(s, "https://", 8)) {
-        return 0;
-    }
-    for (c = (const unsigned char *)s; *c; c++) {
-        if (*c <= 0x20 || *c >= 0x7f) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 /* ------------------------------------------------------------- UUIDv5 */
@@ -691,7 +676,7 @@ static json_t *stix_references(pt_export_t *ex, const pt_ioc_t *ioc)
                                                        : "unknown";
     json_t *a, *r;
 
-    if (!ioc->reference || !plausible_url(ioc->reference)
+    if (!ioc->reference || !pt_url_is_web(ioc->reference)
         || !strcmp(source, "cve") || !strcmp(source, "capec")) {
         return NULL;
     }
