@@ -22,6 +22,8 @@ static void portal_register_hooks(apr_pool_t *p)
     static const char *const succ_wd[] = { "mod_watchdog.c", NULL };
     /* After mod_dbd has set up its connection pool in the child. */
     static const char *const pred_dbd[] = { "mod_dbd.c", NULL };
+    /* Before mod_auth_openidc's post_config (portal_restart.c). */
+    static const char *const succ_oidc[] = { "mod_auth_openidc.c", NULL };
 
     /* A child exits through exit(): OpenSSL's atexit clean-up would free
      * its locks under the watchdog thread still hashing, signing or
@@ -30,6 +32,8 @@ static void portal_register_hooks(apr_pool_t *p)
      * the kernel reclaim it. */
     OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
     ap_hook_post_config(portal_post_config, NULL, succ_wd, APR_HOOK_MIDDLE);
+    ap_hook_post_config(portal_restart_post_config, NULL, succ_oidc,
+                        APR_HOOK_REALLY_FIRST);
     ap_hook_child_init(portal_child_init, pred_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(portal_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

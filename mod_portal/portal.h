@@ -698,6 +698,12 @@ apr_status_t portal_mail_queue_with(server_rec *s, pt_db_t *db,
 apr_status_t portal_mail_run(server_rec *s, pt_db_t *db,
                              const char **result);
 
+/* ---- portal_restart.c */
+/* Make mod_auth_openidc initialise when a graceful restart is the first
+ * to load it (it takes that pass for httpd's check pass otherwise). */
+int portal_restart_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s);
+
 /* ---- portal_jobs.c */
 int portal_jobs_post_config(apr_pool_t *pconf, server_rec *s);
 void portal_jobs_child_init(apr_pool_t *pchild, server_rec *s);
