@@ -36,6 +36,12 @@ static void portal_register_hooks(apr_pool_t *p)
                         APR_HOOK_REALLY_FIRST);
     ap_hook_child_init(portal_child_init, pred_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(portal_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Secrets in URLs: hidden before any other module reads the URL,
+     * and again before any log is written (portal_redact.c). */
+    ap_hook_translate_name(portal_redact_translate, NULL, NULL,
+                           APR_HOOK_REALLY_FIRST);
+    ap_hook_log_transaction(portal_redact_log, NULL, NULL,
+                            APR_HOOK_REALLY_FIRST);
 }
 
 AP_DECLARE_MODULE(portal) = {

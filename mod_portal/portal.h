@@ -534,9 +534,6 @@ void portal_cookie_set(portal_req_t *req, const char *name,
 /* Cookie names follow the scheme: __Host-/__Secure- prefixes on HTTPS. */
 const char *portal_cookie_name(portal_req_t *req, const char *base);
 int portal_is_secure(portal_req_t *req);
-/* Log the request as mount + shown instead of its real URL (which holds
- * a secret); also sends Referrer-Policy: no-referrer. */
-void portal_redact_request(portal_req_t *req, const char *shown);
 
 /* ---- portal_db.c */
 /* The request's database connection (mod_dbd pool), with the schema up to
@@ -697,6 +694,16 @@ apr_status_t portal_mail_queue_with(server_rec *s, pt_db_t *db,
 /* The "mail" job: reset requests to mail, then deliver the outbox. */
 apr_status_t portal_mail_run(server_rec *s, pt_db_t *db,
                              const char **result);
+
+/* ---- portal_redact.c: secrets in URLs never reach the logs */
+/* translate_name hook: a portal URL holding a secret is replaced by what
+ * the logs may show before anything else reads it. */
+int portal_redact_translate(request_rec *r);
+/* log_transaction hook: the same for whatever the first could not do. */
+int portal_redact_log(request_rec *r);
+/* The request's real path and query (the shown ones replaced them);
+ * 1 when they hold a secret. */
+int portal_redact_real(request_rec *r, const char **uri, const char **args);
 
 /* ---- portal_restart.c */
 /* Make mod_auth_openidc initialise when a graceful restart is the first

@@ -235,7 +235,6 @@ int portal_api_client_verify(portal_req_t *req)
     const char *why = NULL;
     int rc;
 
-    portal_redact_request(req, "/api/client/verify-email?token=[token]");
     rc = portal_email_confirm(req, apr_table_get(req->query, "token"), &why);
     if (rc == HTTP_BAD_REQUEST) {
         return portal_error(req, rc, why);

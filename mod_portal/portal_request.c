@@ -214,22 +214,3 @@ void portal_cookie_set(portal_req_t *req, const char *name,
                          NULL);
     apr_table_addn(r->err_headers_out, "Set-Cookie", cookie);
 }
-
-/* httpd logs the request line (%r), the path (%U) and the query (%q)
- * after the handler ran: replace them, so that a secret in the URL
- * (a link's token) never reaches the access log. */
-void portal_redact_request(portal_req_t *req, const char *shown)
-{
-    request_rec *r = req->r;
-    const char *uri = apr_pstrcat(r->pool, req->mount, shown, NULL);
-    const char *q = strchr(uri, '?');
-
-    r->the_request = apr_pstrcat(r->pool, r->method, " ", uri, " ",
-                                 r->protocol, NULL);
-    r->unparsed_uri = (char *)uri;
-    r->uri = q ? apr_pstrmemdup(r->pool, uri, q - uri) : (char *)uri;
-    r->parsed_uri.path = r->uri;
-    r->args = q ? (char *)q + 1 : NULL;
-    r->parsed_uri.query = r->args;
-    apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
-}

@@ -304,7 +304,7 @@ int portal_handler(request_rec *r)
 {
     const portal_dir_t *dir;
     portal_req_t *req;
-    const char *mount;
+    const char *mount, *uri, *args;
     apr_size_t n;
 
     if (!r->handler || strcmp(r->handler, PORTAL_HANDLER)) {
@@ -332,14 +332,18 @@ int portal_handler(request_rec *r)
                        ? dir->max_request
                        : portal_files_max_request(&req->conf->files);
     portal_security_headers(r);
+    /* r->uri and r->args may show a redacted form (portal_redact.c) */
+    if (portal_redact_real(r, &uri, &args)) {
+        apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
+    }
 
     n = strlen(mount);
-    if (strncmp(r->uri, mount, n)) {
+    if (strncmp(uri, mount, n)) {
         /* a <LocationMatch> or an alias mapped us elsewhere */
         req->mount = "";
         n = 0;
     }
-    req->path = r->uri + n;
+    req->path = uri + n;
     if (!*req->path) {
         req->path = "/";
     }
@@ -348,10 +352,10 @@ int portal_handler(request_rec *r)
                             "There is no page at this address.");
     }
 
-    if (r->args && *r->args) {
+    if (args && *args) {
         pt_err_t err = { 0 };
 
-        if (pt_form_parse(r->pool, r->args, strlen(r->args), &req->query,
+        if (pt_form_parse(r->pool, args, strlen(args), &req->query,
                           &err) != APR_SUCCESS) {
             return portal_error(req, HTTP_BAD_REQUEST, apr_pstrcat(
                                 r->pool, "Malformed query string: ",
