@@ -515,6 +515,11 @@ int portal_read_body(portal_req_t *req, const char **data, apr_size_t *len,
                      const char **msg);
 /* Is ct application/x-www-form-urlencoded (with parameters)? */
 int portal_is_form_type(const char *ct);
+/* Is ct application/json (with parameters)? */
+int portal_is_json_type(const char *ct);
+/* Does the request come with a body (a non-zero Content-Length, or
+ * chunked)? */
+int portal_has_body(request_rec *r);
 /* Read the form and check its CSRF token.  Returns 1 when the handler may
  * go on; otherwise 0, with the response already produced (an error page,
  * or the form again through rerender with a 403) and *rc what the handler
