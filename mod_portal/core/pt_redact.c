@@ -108,7 +108,9 @@ int pt_redact_url(apr_pool_t *p, const char *path, const char *query,
             || ends_with(path, "/reset_password")
             || ends_with(path, "/verify-email")) {
             *shown_query = named ? PT_REDACT_TOKEN : PT_REDACT_OTHER;
-            kind = oidc ? PT_REDACT_AT_LOG : PT_REDACT_NOW;
+            /* a link in the path is hidden at once in any case */
+            kind = oidc && kind == PT_REDACT_NONE ? PT_REDACT_AT_LOG
+                                                  : PT_REDACT_NOW;
         }
     }
     return kind;

@@ -86,6 +86,9 @@ int main(void)
               "/portal/oidc/redirect/?[redacted]", "under a mount");
     PT_IS_STR(shown(p, "/redirect", "code=abc", &kind), "-",
               "another redirect");
+    PT_IS_STR(shown(p, "/d/" LINK "/oidc/redirect", "code=abc", &kind),
+              "/d/[link]?[redacted]", "a link in its path");
+    PT_OK(kind == PT_REDACT_NOW, "is hidden at once still");
 
     /* request lines and Referers */
     PT_IS_STR(pt_redact_line(p, "GET /d/" LINK " HTTP/1.1"),
