@@ -10,8 +10,9 @@
 #   - each new generation's settings are in effect (site name, the sign-in
 #     button, PortalFormMaxSize, a header from the added mod_headers), and
 #     mod_auth_openidc works when a graceful restart first loads it.
-# It runs the httpd and module of the suite (the ASan wrapper under
-# --asan), with the suite's database driver (its own SQLite file).
+# It runs the httpd, MPM and module of the suite (the ASan wrapper under
+# --asan), on a SQLite database of its own whatever the suite's database
+# (its jobs must not meet the suite server's rows).
 use strict;
 use warnings;
 use Apache::Test qw(-withtestmore);
@@ -59,10 +60,8 @@ sub write_file {
     close $fh or die "$path: $!";
 }
 
-my $db = ($ENV{PORTAL_DBD_DRIVER} // 'sqlite3') eq 'pgsql'
-    ? qq{DBDriver pgsql\nDBDParams "$ENV{PORTAL_DBD_PARAMS}"\n}
-    : qq{DBDriver sqlite3\nDBDParams "$data/portal.db"\n}
-      . qq{DBDInitSQL "PRAGMA journal_mode=WAL"\nDBDInitSQL "PRAGMA busy_timeout=5000"\n};
+my $db = qq{DBDriver sqlite3\nDBDParams "$data/portal.db"\n}
+    . qq{DBDInitSQL "PRAGMA journal_mode=WAL"\nDBDInitSQL "PRAGMA busy_timeout=5000"\n};
 my $user = $as_root ? "User nobody\nGroup nogroup\n" : '';
 write_file("$run/httpd.conf", <<"EOF");
 ServerRoot "/etc/apache2"
