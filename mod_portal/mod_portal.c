@@ -23,6 +23,8 @@ static void portal_register_hooks(apr_pool_t *p)
     static const char *const succ_wd[] = { "mod_watchdog.c", NULL };
     /* After mod_dbd has set up its connection pool in the child. */
     static const char *const pred_dbd[] = { "mod_dbd.c", NULL };
+    /* Before mod_auth_openidc's post_config (portal_restart.c). */
+    static const char *const succ_oidc[] = { "mod_auth_openidc.c", NULL };
 
     /* A child exits through exit(): OpenSSL's atexit clean-up would free
      * its locks under the watchdog thread still hashing, signing or
@@ -35,8 +37,16 @@ static void portal_register_hooks(apr_pool_t *p)
                        APR_HOOK_MIDDLE);
     ap_hook_post_config(portal_exports_post_config, NULL, NULL,
                         APR_HOOK_MIDDLE);
+    ap_hook_post_config(portal_restart_post_config, NULL, succ_oidc,
+                        APR_HOOK_REALLY_FIRST);
     ap_hook_child_init(portal_child_init, pred_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(portal_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Secrets in URLs: hidden before any other module reads the URL,
+     * and again before any log is written (portal_redact.c). */
+    ap_hook_translate_name(portal_redact_translate, NULL, NULL,
+                           APR_HOOK_REALLY_FIRST);
+    ap_hook_log_transaction(portal_redact_log, NULL, NULL,
+                            APR_HOOK_REALLY_FIRST);
 }
 
 AP_DECLARE_MODULE(portal) = {

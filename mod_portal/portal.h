@@ -536,6 +536,11 @@ int portal_read_body(portal_req_t *req, const char **data, apr_size_t *len,
                      const char **msg);
 /* Is ct application/x-www-form-urlencoded (with parameters)? */
 int portal_is_form_type(const char *ct);
+/* Is ct application/json (with parameters)? */
+int portal_is_json_type(const char *ct);
+/* Does the request come with a body (a non-zero Content-Length, or
+ * chunked)? */
+int portal_has_body(request_rec *r);
 /* Read the form and check its CSRF token.  Returns 1 when the handler may
  * go on; otherwise 0, with the response already produced (an error page,
  * or the form again through rerender with a 403) and *rc what the handler
@@ -555,9 +560,6 @@ void portal_cookie_set(portal_req_t *req, const char *name,
 /* Cookie names follow the scheme: __Host-/__Secure- prefixes on HTTPS. */
 const char *portal_cookie_name(portal_req_t *req, const char *base);
 int portal_is_secure(portal_req_t *req);
-/* Log the request as mount + shown instead of its real URL (which holds
- * a secret); also sends Referrer-Policy: no-referrer. */
-void portal_redact_request(portal_req_t *req, const char *shown);
 
 /* ---- portal_db.c */
 /* The request's database connection (mod_dbd pool), with the schema up to
@@ -772,6 +774,22 @@ apr_status_t portal_mail_run(server_rec *s, pt_db_t *db,
  * code under the portal's secret (portal_mail_build.c). */
 const char *portal_code_hmac(apr_pool_t *p, const unsigned char *secret,
                              const char *uid, const char *code);
+
+/* ---- portal_redact.c: secrets in URLs never reach the logs */
+/* translate_name hook: a portal URL holding a secret is replaced by what
+ * the logs may show before anything else reads it. */
+int portal_redact_translate(request_rec *r);
+/* log_transaction hook: the same for whatever the first could not do. */
+int portal_redact_log(request_rec *r);
+/* The request's real path and query (the shown ones replaced them);
+ * 1 when they hold a secret. */
+int portal_redact_real(request_rec *r, const char **uri, const char **args);
+
+/* ---- portal_restart.c */
+/* Make mod_auth_openidc initialise when a graceful restart is the first
+ * to load it (it takes that pass for httpd's check pass otherwise). */
+int portal_restart_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s);
 
 /* ---- portal_jobs.c */
 int portal_jobs_post_config(apr_pool_t *pconf, server_rec *s);

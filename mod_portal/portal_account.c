@@ -190,7 +190,6 @@ int portal_verify_email_get(portal_req_t *req)
     const char *why = NULL;
     int rc;
 
-    portal_redact_request(req, "/verify_email?token=[token]");
     rc = portal_email_confirm(req, apr_table_get(req->query, "token"), &why);
     if (rc == HTTP_BAD_REQUEST) {
         return verify_page(req, HTTP_BAD_REQUEST, why, NULL);
@@ -333,8 +332,6 @@ int portal_reset_password_get(portal_req_t *req)
     const char *why;
     pt_db_t *db = portal_db_get(req);
     int failed;
-
-    portal_redact_request(req, "/reset_password?token=[token]");
 
     if (!db) {
         return portal_db_fail(req, "a password reset");

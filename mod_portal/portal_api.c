@@ -12,8 +12,10 @@
  *   POST /api/logout                          -> the token is revoked
  *   GET  /api/openapi.json                    -> templates/openapi.json
  * The router has already checked the bearer token and the role (it never
- * reads a cookie for these paths).  Bodies are JSON objects of strings
- * (urlencoded forms are accepted too), at most PortalFormMaxSize bytes.
+ * reads a cookie for these paths), and that a POST's body is JSON (or
+ * multipart for the upload).  Bodies are JSON objects of strings, at most
+ * PortalFormMaxSize bytes: never urlencoded, text/plain or multipart,
+ * which any web page can make a visitor's browser send here.
  */
 #include "apr_strings.h"
 #include "apr_lib.h"
@@ -22,16 +24,6 @@
 #include "pt_crypto.h"
 
 APLOG_USE_MODULE(portal);
-
-#define JSON_TYPE "application/json"
-
-static int is_json_type(const char *ct)
-{
-    apr_size_t n = sizeof(JSON_TYPE) - 1;
-
-    return ct && !strncasecmp(ct, JSON_TYPE, n)
-           && (ct[n] == '\0' || ct[n] == ';' || apr_isspace(ct[n]));
-}
 
 int portal_api_read_body(portal_req_t *req, const char **msg)
 {
@@ -43,11 +35,8 @@ int portal_api_read_body(portal_req_t *req, const char **msg)
     json_t *obj, *v;
     int rc;
 
-    if (portal_is_form_type(ct)) {
-        return portal_read_form(req, msg);
-    }
-    if (!is_json_type(ct)) {
-        *msg = "Send the request body as " JSON_TYPE ".";
+    if (!portal_is_json_type(ct)) {
+        *msg = "Send the request body as application/json.";
         return HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
     rc = portal_read_body(req, &data, &len, msg);
@@ -235,7 +224,6 @@ int portal_api_client_verify(portal_req_t *req)
     const char *why = NULL;
     int rc;
 
-    portal_redact_request(req, "/api/client/verify-email?token=[token]");
     rc = portal_email_confirm(req, apr_table_get(req->query, "token"), &why);
     if (rc == HTTP_BAD_REQUEST) {
         return portal_error(req, rc, why);

@@ -404,7 +404,6 @@ int portal_link_download(portal_req_t *req)
     portal_send_t plan;
     int rc;
 
-    portal_redact_request(req, "/d/[link]");
     if (!dot || dot - tok != 36) {
         return portal_error(req, HTTP_NOT_FOUND, "This download link is "
                             "not valid. Check that you copied all of it.");

@@ -16,15 +16,22 @@
 APLOG_USE_MODULE(portal);
 
 #define FORM_TYPE "application/x-www-form-urlencoded"
+#define JSON_TYPE "application/json"
 
-static int is_form_type(const char *ct)
+/* Is ct the media type type (parameters allowed)? */
+static int is_type(const char *ct, const char *type)
 {
-    apr_size_t n = sizeof(FORM_TYPE) - 1;
+    apr_size_t n = strlen(type);
 
-    if (!ct || strncasecmp(ct, FORM_TYPE, n)) {
+    if (!ct || strncasecmp(ct, type, n)) {
         return 0;
     }
     return ct[n] == '\0' || ct[n] == ';' || apr_isspace(ct[n]);
+}
+
+static int is_form_type(const char *ct)
+{
+    return is_type(ct, FORM_TYPE);
 }
 
 int portal_read_body(portal_req_t *req, const char **data, apr_size_t *len,
@@ -109,6 +116,19 @@ int portal_read_form(portal_req_t *req, const char **msg)
 int portal_is_form_type(const char *ct)
 {
     return is_form_type(ct);
+}
+
+int portal_is_json_type(const char *ct)
+{
+    return is_type(ct, JSON_TYPE);
+}
+
+int portal_has_body(request_rec *r)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+
+    return apr_table_get(r->headers_in, "Transfer-Encoding") != NULL
+           || (cl && strspn(cl, "0") != strlen(cl));
 }
 
 int portal_read_checked(portal_req_t *req,
@@ -213,23 +233,4 @@ void portal_cookie_set(portal_req_t *req, const char *name,
                                                      max_age) : "",
                          NULL);
     apr_table_addn(r->err_headers_out, "Set-Cookie", cookie);
-}
-
-/* httpd logs the request line (%r), the path (%U) and the query (%q)
- * after the handler ran: replace them, so that a secret in the URL
- * (a link's token) never reaches the access log. */
-void portal_redact_request(portal_req_t *req, const char *shown)
-{
-    request_rec *r = req->r;
-    const char *uri = apr_pstrcat(r->pool, req->mount, shown, NULL);
-    const char *q = strchr(uri, '?');
-
-    r->the_request = apr_pstrcat(r->pool, r->method, " ", uri, " ",
-                                 r->protocol, NULL);
-    r->unparsed_uri = (char *)uri;
-    r->uri = q ? apr_pstrmemdup(r->pool, uri, q - uri) : (char *)uri;
-    r->parsed_uri.path = r->uri;
-    r->args = q ? (char *)q + 1 : NULL;
-    r->parsed_uri.query = r->args;
-    apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
 }

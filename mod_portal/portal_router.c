@@ -14,6 +14,11 @@
  *   BEARER  the session, or a bearer token when one is sent (download
  *           links, which API clients and browsers both follow)
  *   UPLOAD  the roles PortalUploadRoles names
+ *   MULTIPART  an API POST whose body is multipart/form-data (the upload);
+ *           every other API POST takes application/json only, refused
+ *           with 415 before anything else: a web page can make a
+ *           visitor's browser POST a form, text or multipart body
+ *           anywhere, but JSON only where CORS allows it
  * and the route's roles (PORTAL_ROLE_* bits; 0: any signed-in user).  A
  * user whose role is not among them gets 403.
  */
@@ -32,6 +37,7 @@ typedef int (*route_fn)(portal_req_t *req);
 #define ROUTE_APIPUB 4          /* the API, no token needed */
 #define ROUTE_BEARER 8          /* session, or a bearer token if sent */
 #define ROUTE_UPLOAD 16         /* roles from PortalUploadRoles */
+#define ROUTE_MULTIPART 32      /* an API POST of multipart/form-data */
 
 #define CLIENT PORTAL_ROLE_CLIENT
 #define OPS (PORTAL_ROLE_OPERATIONS | PORTAL_ROLE_ADMIN)
@@ -109,7 +115,7 @@ static const route_t routes[] = {
       ROUTE_APIPUB },
     { "/api/openapi.json", M_GET, portal_api_openapi, ROUTE_APIPUB },
     { "/api/ops/upload", M_POST, portal_api_ops_upload,
-      ROUTE_API | ROUTE_UPLOAD },
+      ROUTE_API | ROUTE_UPLOAD | ROUTE_MULTIPART },
     { "/api/client/files", M_GET, portal_api_client_files, ROUTE_API,
       CLIENT },
     { "/api/client/download/*", M_GET, portal_api_client_download,
@@ -217,6 +223,20 @@ static int authenticate(portal_req_t *req, const route_t *rt)
     return OK;
 }
 
+/* An API POST other than the upload with a body (or a Content-Type)
+ * that is not JSON.  (The upload's handler checks its multipart type.) */
+static int not_json(portal_req_t *req, const route_t *rt)
+{
+    request_rec *r = req->r;
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+
+    if (rt->method != M_POST || !(rt->flags & (ROUTE_API | ROUTE_APIPUB))
+        || (rt->flags & ROUTE_MULTIPART) || portal_is_json_type(ct)) {
+        return 0;
+    }
+    return ct || portal_has_body(r);
+}
+
 /* The route's role check, for a signed-in user. */
 static int role_allowed(portal_req_t *req, const route_t *rt)
 {
@@ -247,6 +267,17 @@ static int dispatch(portal_req_t *req)
                                     rt->method == M_GET ? "GET, HEAD"
                                                         : "POST", NULL)
                       : (rt->method == M_GET ? "GET, HEAD" : "POST");
+    }
+    if (found && not_json(req, found)) {
+        const char *ct = apr_table_get(r->headers_in, "Content-Type");
+
+        req->want_json = 1;
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(1310)
+                      "refused a body of type %s to %s: the API takes JSON",
+                      ct ? ap_escape_logitem(r->pool, ct) : "(none)",
+                      req->path);
+        return portal_error(req, HTTP_UNSUPPORTED_MEDIA_TYPE, "Send the "
+                            "request body as application/json.");
     }
     rc = authenticate(req, found);
     if (rc != OK) {
@@ -304,7 +335,7 @@ int portal_handler(request_rec *r)
 {
     const portal_dir_t *dir;
     portal_req_t *req;
-    const char *mount;
+    const char *mount, *uri, *args;
     apr_size_t n;
 
     if (!r->handler || strcmp(r->handler, PORTAL_HANDLER)) {
@@ -332,14 +363,18 @@ int portal_handler(request_rec *r)
                        ? dir->max_request
                        : portal_files_max_request(&req->conf->files);
     portal_security_headers(r);
+    /* r->uri and r->args may show a redacted form (portal_redact.c) */
+    if (portal_redact_real(r, &uri, &args)) {
+        apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
+    }
 
     n = strlen(mount);
-    if (strncmp(r->uri, mount, n)) {
+    if (strncmp(uri, mount, n)) {
         /* a <LocationMatch> or an alias mapped us elsewhere */
         req->mount = "";
         n = 0;
     }
-    req->path = r->uri + n;
+    req->path = uri + n;
     if (!*req->path) {
         req->path = "/";
     }
@@ -348,10 +383,10 @@ int portal_handler(request_rec *r)
                             "There is no page at this address.");
     }
 
-    if (r->args && *r->args) {
+    if (args && *args) {
         pt_err_t err = { 0 };
 
-        if (pt_form_parse(r->pool, r->args, strlen(r->args), &req->query,
+        if (pt_form_parse(r->pool, args, strlen(args), &req->query,
                           &err) != APR_SUCCESS) {
             return portal_error(req, HTTP_BAD_REQUEST, apr_pstrcat(
                                 r->pool, "Malformed query string: ",

@@ -96,8 +96,12 @@ is(req(POST => '/api/client/login', json => { username => $ops, password => $ops
 my $c1_tok = login('client', $c1, $c1_pw);
 my $c2_tok = login('client', $c2, $c2_pw);
 ok($c1_tok && $c2_tok, 'clients sign in');
-is(req(POST => '/api/client/login', body => "username=$c1&password=" . ($c1_pw =~ s/ /+/gr),
-       ctype => 'application/x-www-form-urlencoded')->code, 200, 'an urlencoded sign-in works too');
+# a web page can make a browser POST a form anywhere: the API takes JSON only
+$res = req(POST => '/api/client/login', body => "username=$c1&password=" . ($c1_pw =~ s/ /+/gr),
+           ctype => 'application/x-www-form-urlencoded');
+is($res->code, 415, 'an urlencoded sign-in: 415');
+is(body($res)->{error}, 'unsupported_media_type', 'as JSON');
+ok(!exists body($res)->{access_token}, 'and no token');
 
 # hostile bodies
 $res = req(POST => '/api/client/login', json => '{"username": "a", "password": ');

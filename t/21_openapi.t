@@ -182,7 +182,10 @@ $res = api('ops login (JSON, email)', 'POST', '/api/ops/login', '/api/ops/login'
 is($res->code, 200, 'ops login by email: 200');
 $res = api('ops login (urlencoded)', 'POST', '/api/ops/login', '/api/ops/login',
            form => [username => $ops, password => $ops_pw]);
-is($res->code, 200, 'ops login as a urlencoded form: 200');
+is($res->code, 415, 'ops login as a urlencoded form: 415 (the API takes JSON only)');
+$res = api('ops login (JSON, again)', 'POST', '/api/ops/login', '/api/ops/login',
+           json => { username => $ops, password => $ops_pw });
+is($res->code, 200, 'a second ops login: 200');
 my $ops_token2 = (json_of($res) // {})->{access_token};
 $res = api('ops login (admin)', 'POST', '/api/ops/login', '/api/ops/login',
            json => { username => $admin, password => $admin_pw });
@@ -294,6 +297,14 @@ is($res->code, 400, 'malformed JSON: 400');
 $res = api('signup: text/plain', 'POST', '/api/client/signup', '/api/client/signup',
            ctype => 'text/plain', body => 'hello');
 is($res->code, 415, 'text/plain: 415');
+{
+    my $n = unique_name('form');
+    $res = api('signup: urlencoded', 'POST', '/api/client/signup', '/api/client/signup',
+               form => [%signup, username => $n, email => "$n\@example.org"]);
+    is($res->code, 415, 'urlencoded: 415 (the API takes JSON only)');
+    is(dbh()->selectrow_array('SELECT COUNT(*) FROM users WHERE username_lc = ?', undef, lc $n), 0,
+       'and no account');
+}
 $res = api('signup: too large', 'POST', '/api/client/signup', '/api/client/signup',
            json => { %signup, username => unique_name('big'), address => 'x' x 70000 });
 is($res->code, 413, 'over PortalFormMaxSize: 413');
@@ -308,7 +319,7 @@ is($res->code, 200, 'client login by email: 200');
 my $client_token2 = (json_of($res) // {})->{access_token};
 $res = api('client login (urlencoded)', 'POST', '/api/client/login', '/api/client/login',
            form => [email => $signup{email}, password => $signup{password}]);
-is($res->code, 200, 'client login as a urlencoded form: 200');
+is($res->code, 415, 'client login as a urlencoded form: 415 (the API takes JSON only)');
 $res = api('client login: operations account', 'POST', '/api/client/login', '/api/client/login',
            json => { username => $ops, password => $ops_pw });
 is($res->code, 403, 'operations on the client sign-in: 403');
@@ -546,6 +557,9 @@ is($res->code, 410, 'a revoked link: 410');
 
 # ------------------------------------------------------------ logout
 
+$res = api('logout: a form body', 'POST', '/api/logout', '/api/logout', token => $client_token,
+           form => [all => 1]);
+is($res->code, 415, 'logout with a urlencoded body: 415');
 $res = api('logout', 'POST', '/api/logout', '/api/logout', token => $client_token);
 is($res->code, 200, 'logout: 200') or diag($res->decoded_content);
 $res = api('files after logout', 'GET', '/api/client/files', '/api/client/files', token => $client_token);
