@@ -188,9 +188,10 @@ int portal_api_client_signup(portal_req_t *req)
         return portal_error(req, rc, msg);
     }
     portal_new_user_from_form(req, &nu, "client");
-    nu.verified = !req->verify_email;
+    nu.verified = 0;            /* as on the web: see portal_auth.c */
     nu.mail_link = req->verify_email && !give_url;
-    rc = portal_user_create(req, &nu, &uuid, give_url ? &tok : NULL,
+    rc = portal_user_create(req, &nu, &uuid,
+                            give_url && req->verify_email ? &tok : NULL,
                             &errors);
     if (rc == HTTP_BAD_REQUEST || rc == HTTP_CONFLICT) {
         out = json_pack("{s:s, s:s, s:O}", "error",

@@ -251,7 +251,10 @@ int portal_register_post(portal_req_t *req)
         return rc;
     }
     portal_new_user_from_form(req, &nu, "client");
-    nu.verified = !req->verify_email;
+    /* where confirmation is off the address is not confirmed either:
+     * nobody showed it is theirs (an identity provider's sign-in must
+     * not take the account for confirmed) */
+    nu.verified = 0;
     nu.mail_link = req->verify_email;
     rc = portal_user_create(req, &nu, &uuid, NULL, &errors);
     switch (rc) {

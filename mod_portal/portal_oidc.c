@@ -10,8 +10,14 @@
  * A known email signs that account in, once its address was confirmed.
  * An account whose address was never confirmed may have been registered
  * by anyone who typed the address, with their own password: it is never
- * adopted as it is, but replaced (deleted with its sessions, tokens, links
- * and files, then made anew), and the case is logged.  A new person first
+ * adopted as it is.  One that was never used is replaced (deleted with its
+ * sessions, tokens, links and files, then made anew); one that has been
+ * used (where PortalEmailVerification is Off, sign-up confirms nothing)
+ * keeps what it holds but loses its password, sessions, mailed links and
+ * API tokens before the provider's person gets it, so that whoever
+ * registered it is locked out while a person who simply never confirmed
+ * their own address loses no file.  Both cases are logged.  A new person
+ * first
  * completes a profile (/complete-profile): until then nothing is stored;
  * the verified identity travels in a short-lived cookie signed with the
  * portal's key.
@@ -162,6 +168,50 @@ static int replace_unconfirmed(portal_req_t *req, pt_db_t *db,
     return 1;
 }
 
+/* The provider vouches for the address of an account that has been used
+ * without ever confirming it: the account is kept (it may hold the files
+ * of a person who never confirmed their own address) but whoever chose
+ * its password is locked out, in one transaction: the password, every
+ * session, every mailed link and code, and the API tokens issued so far
+ * (password_changed_at) go; the address counts as confirmed.  1 when
+ * wiped, 0 when confirmed or disabled meanwhile, -1 on a database error. */
+static int wipe_unconfirmed(portal_req_t *req, pt_db_t *db,
+                            const pt_row_t *row)
+{
+    apr_pool_t *p = req->r->pool;
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    const char *id = pt_row_get(row, "id");
+    int n = 0;
+
+    if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS
+        || pt_db_exec(db, "user_wipe_unconfirmed", &n,
+                      PT_ARGS(portal_i64(p, now + 1), portal_i64(p, now), id))
+           != APR_SUCCESS
+        || (n == 1
+            && (pt_db_exec(db, "sessions_delete_user", NULL, PT_ARGS(id))
+                != APR_SUCCESS
+                || pt_db_exec(db, "tokens_delete_user", NULL, PT_ARGS(id))
+                   != APR_SUCCESS))
+        || pt_db_run_named(db, n == 1 ? "tx_commit" : "tx_rollback")
+           != APR_SUCCESS) {
+        const char *msg = db->errmsg;
+
+        pt_db_run_named(db, "tx_rollback");
+        db->errmsg = msg;
+        return -1;
+    }
+    if (n != 1) {
+        return 0;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r, PORTAL_LOGNO(1111)
+                  "identity-provider sign-in from %s for the address of "
+                  "user %s, used but never confirmed: its password, "
+                  "sessions, mailed links and API tokens were wiped and the "
+                  "provider's person takes it over", req->r->useragent_ip,
+                  pt_row_get(row, "uuid"));
+    return 1;
+}
+
 int portal_oidc_login_get(portal_req_t *req)
 {
     request_rec *r = req->r;
@@ -197,6 +247,24 @@ int portal_oidc_login_get(portal_req_t *req)
                       "user %s", pt_row_get(row, "uuid"));
         return portal_error(req, HTTP_FORBIDDEN, "This account is disabled. "
                             "Ask an administrator to enable it again.");
+    }
+    if (row && !pt_row_get(row, "email_verified_at")
+        && pt_row_get(row, "last_login_at")) {
+        int wiped = wipe_unconfirmed(req, db, row);
+
+        if (wiped < 0) {
+            return portal_db_fail(req, "signing in with the identity "
+                                  "provider");
+        }
+        if (wiped == 0) {
+            return portal_error(req, HTTP_CONFLICT, "This address is "
+                                "changing hands right now. Please try "
+                                "again.");
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(1112)
+                      "user %s signed in through the identity provider",
+                      pt_row_get(row, "uuid"));
+        return sign_in(req, db, pt_row_get(row, "id"));
     }
     if (row && !pt_row_get(row, "email_verified_at")) {
         int replaced = replace_unconfirmed(req, db, row);

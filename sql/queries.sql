@@ -57,7 +57,7 @@ LIMIT 1
 
 -- name: user_by_email
 SELECT id, uuid, username, email, first_name, last_name, email_verified_at,
-       disabled_at
+       disabled_at, last_login_at
 FROM users WHERE email_lc = %s
 
 -- name: user_verify_email
@@ -144,6 +144,20 @@ DELETE FROM users WHERE id = %lld
 -- or disabled).
 DELETE FROM users
 WHERE id = %lld AND email_verified_at IS NULL AND disabled_at IS NULL
+
+-- name: user_wipe_unconfirmed
+-- An account that has been used without its address ever being confirmed
+-- (where confirmation is off), taken over by the person an identity
+-- provider vouches for: no password anyone knows, API tokens issued until
+-- now refused (arguments: now + 1 so that one issued this very second is
+-- too, now, id).  0 rows: confirmed or disabled meanwhile.
+UPDATE users SET password_hash = '!', password_changed_at = %lld,
+                 email_verified_at = %lld
+WHERE id = %lld AND email_verified_at IS NULL AND disabled_at IS NULL
+
+-- name: tokens_delete_user
+-- Every mailed link and code of an account (a wiped account's).
+DELETE FROM auth_tokens WHERE user_id = %lld
 
 -- name: user_file_keys
 SELECT storage_key FROM files WHERE user_id = %lld
