@@ -65,6 +65,12 @@ static void test_range(apr_pool_t *p)
     PT_OK(pt_pwned_range_find(p, body, strlen(body),
                               "1E4C9B93F3F0682250B6CF8331B7EE68FDA", &c, &err)
           == APR_SUCCESS && c == 0, "not listed: 0");
+    body = "1E4C9B93F3F0682250B6CF8331B7EE68FD8:12\r\n"
+           "1E4C9B93F3F0682250B6CF8331B7EE68FD8:0\r\n";
+    PT_OK(pt_pwned_range_find(p, body, strlen(body),
+                              "1E4C9B93F3F0682250B6CF8331B7EE68FD8", &c, &err)
+          == APR_SUCCESS && c == 12, "a padding line with the same suffix "
+          "after the real one does not hide it");
     PT_OK(pt_pwned_range_find(p, "A:1\n\n", 5,
                               "1E4C9B93F3F0682250B6CF8331B7EE68FDA", &c, &err)
           == APR_EINVAL, "a short suffix line: malformed");

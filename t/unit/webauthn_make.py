@@ -157,10 +157,11 @@ def reg_case(name, key, expect="ok", what="", require_uv=False, flags=UP | UV | 
 
 def assert_case(name, key, expect="ok", what="", require_uv=False, flags=UP | UV,
                 count=1, stored=0, typ="webauthn.get", origin=ORIGIN, rp_id=RP_ID,
-                signer=None, tamper=None, ext=None, cd_extra=None):
+                signer=None, tamper=None, ext=None, cd_extra=None, with_cred=False):
     challenge = os.urandom(32)
     cd = client_data(typ, challenge, origin, cd_extra)
-    ad = auth_data(flags, count, rp_id=rp_id, ext=ext)
+    ad = auth_data(flags, count, os.urandom(16) if with_cred else None,
+                   key.cose if with_cred else None, rp_id=rp_id, ext=ext)
     sig = (signer or key).sign(ad + hashlib.sha256(cd).digest())
     if tamper == "sig":
         sig = sig[:-1] + bytes([sig[-1] ^ 1]) if key.alg != -7 else \
@@ -315,6 +316,8 @@ def cases():
     R(assert_case("a random signature", ed, "EGENERAL", "", tamper="garbage"))
     R(assert_case("AT set in an assertion", es, "EINVAL", "credential data",
                   flags=UP | AT))
+    R(assert_case("AT with credential data in an assertion, signed", es, "EINVAL",
+                  "unexpected credential data", flags=UP | AT, with_cred=True))
     R(assert_case("crossOrigin true", es, "EGENERAL", "cross-origin",
                   cd_extra={"crossOrigin": True}))
     c = assert_case("truncated authData", es, "EINVAL", "too short")
