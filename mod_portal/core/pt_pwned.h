@@ -11,7 +11,12 @@
  * GET https://api.pwnedpasswords.com/range/ABCDE answers one range; with
  * the request header "Add-Padding: true" it adds random lines of COUNT 0,
  * which mean nothing (so the answer's size says nothing either) and are
- * ignored here.  Only the 5-digit prefix ever leaves the server.
+ * ignored here.  Only the 5-digit prefix ever leaves the server.  The
+ * glue's online look-up: hex = pt_pwned_sha1(password); GET
+ * URL/range/<hex[0..4]> (libcurl, a short timeout, a size cap of
+ * PT_PWNED_MAX_RANGE, "Add-Padding: true"); then
+ * pt_pwned_range_find(body, hex + 5).  Whether a failed fetch blocks the
+ * password is the glue's policy (the error says what failed).
  *
  * Local copies (PortalPwnedPasswords PATH):
  *   - a folder of range files (what the official downloader writes, or

@@ -40,9 +40,9 @@
  * Errors: APR_EINVAL + err for malformed input (not JSON, not CBOR,
  * truncated, wrong sizes), APR_EGENERAL + err when a check fails.  The
  * err->what messages are short and fixed ("wrong origin", "wrong
- * challenge", "bad signature", ...): fit for a log line; they quote no
- * input but the clientData type and, for a wrong origin, the origin the
- * browser reported (which the glue should escape when it logs it).
+ * challenge", "bad signature", ...): fit for a log line; they quote
+ * nothing from the input (log the origin the browser sent yourself, from
+ * pt_webauthn_client_data_parse(), escaped, if you want it).
  * Thread-safe; all memory from the caller's pool (libcbor, libfido2 and
  * jansson objects are freed before each function returns).
  */
