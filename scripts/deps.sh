@@ -5,11 +5,13 @@
 set -eu
 RUN_PKGS="apache2 apache2-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql
   libssl-dev libcurl4-openssl-dev libjansson-dev libargon2-dev libcrypt-dev libunistring-dev libmaxminddb-dev libcsv-dev libjwt-dev tzdata
+  liboath-dev libqrencode-dev libfido2-dev libcbor-dev libzxcvbn-dev
   autoconf automake libtool pkg-config make gcc sqlite3"
 TEST_PKGS="libapache2-mod-perl2 libdbd-sqlite3-perl libdbd-pg-perl
   libwww-perl postgresql chromium clang libclang-rt-14-dev wrk
   apache2-utils python3-aiosmtpd python3-cryptography libapache2-mod-auth-openidc
-  curl openssl libmaxmind-db-writer-perl python3-jsonschema iproute2 procps"
+  curl openssl libmaxmind-db-writer-perl python3-jsonschema iproute2 procps
+  oathtool python3-pyotp zbar-tools librsvg2-bin"
 
 want="$RUN_PKGS"
 [ "${1:-run}" = test ] && want="$want $TEST_PKGS"

@@ -1,6 +1,7 @@
 #!/bin/sh
-# fuzz.sh -- build every libFuzzer target with clang (ASan + UBSan) and run
-# each for FUZZ_SECONDS (default 20) on a copy of its seed corpus.  Fails
+# fuzz.sh -- build every libFuzzer target (or those named in FUZZ_TARGETS)
+# with clang (ASan + UBSan) and run each for FUZZ_SECONDS (default 20) on a
+# copy of its seed corpus.  Fails
 # on any crash, leak, timeout or sanitizer report; the input that did it is
 # kept in build-fuzz/ to be added to t/fuzz/corpus/NAME/ once fixed.
 set -eu
@@ -10,12 +11,15 @@ out="$top/build-fuzz"
 mkdir -p "$out"
 cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
   $(apr-1-config --cppflags --includes) $(apu-1-config --includes)
-  $(pkg-config --cflags openssl jansson libargon2 libcurl libjwt) -I$top/mod_portal/core"
+  $(pkg-config --cflags openssl jansson libargon2 libcurl libjwt liboath libqrencode libfido2 libcbor)
+  -I$top/mod_portal/core"
 libs="$(apr-1-config --link-ld) $(apu-1-config --link-ld)
-  $(pkg-config --libs openssl jansson libargon2 libcurl libjwt) -lcrypt -lunistring -lmaxminddb -lcsv"
+  $(pkg-config --libs openssl jansson libargon2 libcurl libjwt liboath libqrencode libfido2 libcbor)
+  -lzxcvbn -lm -lcrypt -lunistring -lmaxminddb -lcsv"
 core=$(ls "$top"/mod_portal/core/*.c)
 rc=0
-for t in template form sql filecrypt multipart upload_meta feed jwt range redact; do
+for t in ${FUZZ_TARGETS:-template form sql filecrypt multipart upload_meta \
+        feed jwt range redact webauthn_attest webauthn_assert pwned}; do
     # shellcheck disable=SC2086
     clang $cflags -o "$out/fuzz_$t" "$top/t/fuzz/fuzz_$t.c" $core $libs
     rm -rf "$out/corpus_$t"
