@@ -15,7 +15,7 @@ libs="$(apr-1-config --link-ld) $(apu-1-config --link-ld)
   $(pkg-config --libs openssl jansson libargon2 libcurl libjwt) -lcrypt -lunistring -lmaxminddb -lcsv"
 core=$(ls "$top"/mod_portal/core/*.c)
 rc=0
-for t in template form sql filecrypt multipart upload_meta feed jwt; do
+for t in template form sql filecrypt multipart upload_meta feed jwt throttle; do
     # shellcheck disable=SC2086
     clang $cflags -o "$out/fuzz_$t" "$top/t/fuzz/fuzz_$t.c" $core $libs
     rm -rf "$out/corpus_$t"

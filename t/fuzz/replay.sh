@@ -3,6 +3,6 @@
 # (t/fuzz/corpus/NAME/) through the ordinary build.
 set -e
 : "${top_srcdir:=.}" "${top_builddir:=.}"
-for t in template form sql filecrypt multipart upload_meta feed jwt; do
+for t in template form sql filecrypt multipart upload_meta feed jwt throttle; do
     "$top_builddir/t/fuzz/replay_$t" "$top_srcdir/t/fuzz/corpus/$t"
 done
