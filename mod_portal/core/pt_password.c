@@ -60,6 +60,7 @@
 typedef struct {
     int match;
     int rehash;
+    unsigned int argon2;        /* argon2id computations done */
 } pw_result_t;
 
 static const pt_argon2_params_t default_params = {
@@ -424,6 +425,9 @@ static apr_status_t verify_argon2id(const char *pw, const char *stored,
         return rv;
     }
     arv = argon2id_verify(stored, pw, strlen(pw));
+    if (arv == ARGON2_OK || arv == ARGON2_VERIFY_MISMATCH) {
+        res->argon2++;
+    }
     if (arv == ARGON2_VERIFY_MISMATCH) {
         return APR_SUCCESS;
     }
@@ -464,12 +468,53 @@ static apr_status_t verify_any(apr_pool_t *p, const char *pw,
     }
 }
 
+apr_status_t pt_password_check(apr_pool_t *p, const char *pw,
+                               const char *stored,
+                               const pt_argon2_params_t *params,
+                               pt_pw_check_t *out)
+{
+    pw_result_t res = { 0, 0, 0 };
+    apr_status_t rv;
+
+    memset(out, 0, sizeof(*out));
+    params = params_or_default(params);
+    if (!pw) {
+        pw = "";
+    }
+    if (strlen(pw) > PT_PASSWORD_MAX_LEN) {
+        /* Never matches.  Verify the empty password instead, which checks
+         * the stored hash and costs the time a real attempt costs, and
+         * throw the outcome away. */
+        rv = stored ? verify_any(p, "", stored, params, &res) : APR_EINVAL;
+        res.match = 0;
+        res.rehash = 0;
+    }
+    else {
+        rv = stored ? verify_any(p, pw, stored, params, &res) : APR_EINVAL;
+    }
+    if (rv == APR_EINVAL && !res.argon2) {
+        /* No hash, or one we cannot read: the same argon2id work as a
+         * wrong password, so that timing does not tell such an account
+         * (made by the identity provider, or with a damaged row) from
+         * one with a password. */
+        pt_password_dummy_verify(p, pw, params);
+        res.argon2++;
+    }
+    out->argon2 = res.argon2;
+    if (rv) {
+        return rv;
+    }
+    out->match = res.match;
+    out->rehash = res.match && res.rehash;
+    return APR_SUCCESS;
+}
+
 apr_status_t pt_password_verify(apr_pool_t *p, const char *pw,
                                 const char *stored,
                                 const pt_argon2_params_t *params,
                                 int *match, int *rehash)
 {
-    pw_result_t res = { 0, 0 };
+    pt_pw_check_t c;
     apr_status_t rv;
 
     *match = 0;
@@ -477,22 +522,16 @@ apr_status_t pt_password_verify(apr_pool_t *p, const char *pw,
         *rehash = 0;
     }
     if (!pw || !stored) {
+        /* a programming error rather than an attempt: no work */
         return APR_EINVAL;
     }
-    params = params_or_default(params);
-    if (strlen(pw) > PT_PASSWORD_MAX_LEN) {
-        /* Never matches.  Verify the empty password instead, which checks
-         * the stored hash and costs the time a real attempt costs, and
-         * throw the outcome away. */
-        return verify_any(p, "", stored, params, &res);
-    }
-    rv = verify_any(p, pw, stored, params, &res);
+    rv = pt_password_check(p, pw, stored, params, &c);
     if (rv) {
         return rv;
     }
-    *match = res.match;
+    *match = c.match;
     if (rehash) {
-        *rehash = res.match && res.rehash;
+        *rehash = c.rehash;
     }
     return APR_SUCCESS;
 }

@@ -11,6 +11,7 @@
  */
 #include <assert.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include <apr_strings.h>
 
@@ -277,4 +278,27 @@ const char *pt_throttle_key(apr_pool_t *p, const char *purpose,
     assert(strspn(purpose, "abcdefghijklmnopqrstuvwxyz") == strlen(purpose));
     return apr_pstrcat(p, "pt1:", purpose, ":", scope, ":",
                        apr_pstrmemdup(p, h, 32), NULL);
+}
+
+const char *pt_throttle_net(apr_pool_t *p, const char *ip)
+{
+    static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                              0xff, 0xff };
+    unsigned char a[16];
+    char buf[INET6_ADDRSTRLEN];
+
+    if (!ip || !strchr(ip, ':') || inet_pton(AF_INET6, ip, a) != 1) {
+        return ip ? ip : "";
+    }
+    if (!memcmp(a, mapped, sizeof(mapped))) {
+        if (!inet_ntop(AF_INET, a + 12, buf, sizeof(buf))) {
+            return ip;
+        }
+        return apr_pstrdup(p, buf);
+    }
+    memset(a + 8, 0, 8);
+    if (!inet_ntop(AF_INET6, a, buf, sizeof(buf))) {
+        return ip;
+    }
+    return apr_pstrcat(p, buf, "/64", NULL);
 }

@@ -116,4 +116,11 @@ apr_status_t pt_throttle_decode(const unsigned char *buf, apr_size_t len,
 const char *pt_throttle_key(apr_pool_t *p, const char *purpose,
                             const char *scope, const char *value);
 
+/* The network a client address stands for in the throttle: an IPv4
+ * address as it is (also when written IPv4-mapped, ::ffff:192.0.2.7),
+ * an IPv6 address as its /64 ("2001:db8:1:2::/64"), since one host
+ * commonly holds a whole /64 and could otherwise change its address for
+ * every guess.  Anything else is returned as it is. */
+const char *pt_throttle_net(apr_pool_t *p, const char *ip);
+
 #endif /* PT_THROTTLE_H */

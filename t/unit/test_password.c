@@ -367,6 +367,56 @@ static void test_malformed(apr_pool_t *p)
           "old werkzeug plain-digest format is unknown");
 }
 
+/* Finding 7 of issue 11: every path that does not match costs one
+ * argon2id computation, counted by pt_password_check. */
+static void test_work(apr_pool_t *p)
+{
+    static const struct {
+        const char *pw, *stored, *what;
+        apr_status_t rv;
+        int match;
+    } cases[] = {
+        { "password", NULL, "no hash (an account made by the provider)",
+          APR_EINVAL, 0 },
+        { "password", "!", "the provider's no-password marker", APR_EINVAL,
+          0 },
+        { "password", "$argon2id$v=19$m=abc", "a malformed argon2id hash",
+          APR_EINVAL, 0 },
+        { "password", "$argon2id$v=19$m=99999999,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+          "an argon2id hash with absurd costs", APR_EINVAL, 0 },
+        { "password", "sha256$salt$hex", "an unknown format", APR_EINVAL,
+          0 },
+        { "wrong", NULL, "a wrong password", APR_SUCCESS, 0 },
+        { "password", NULL, "the right password", APR_SUCCESS, 1 },
+    };
+    pt_pw_check_t c;
+    apr_size_t i;
+    char *longpw;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *stored = cases[i].stored;
+        apr_status_t rv;
+
+        if (!stored && cases[i].rv == APR_SUCCESS) {
+            stored = a2_ref_p1;
+        }
+        rv = pt_password_check(p, cases[i].pw, stored, &small, &c);
+        PT_OK(rv == cases[i].rv && c.match == cases[i].match
+              && c.argon2 == 1, "%s: one argon2id computation (rv %d, "
+              "match %d, argon2 %u)", cases[i].what, rv, c.match,
+              c.argon2);
+    }
+    longpw = apr_palloc(p, PT_PASSWORD_MAX_LEN + 2);
+    memset(longpw, 'a', PT_PASSWORD_MAX_LEN + 1);
+    longpw[PT_PASSWORD_MAX_LEN + 1] = '\0';
+    PT_OK(pt_password_check(p, longpw, a2_ref_p1, &small, &c) == APR_SUCCESS
+          && !c.match && c.argon2 == 1,
+          "an over-long password: one computation, no match");
+    PT_OK(pt_password_check(p, longpw, NULL, &small, &c) == APR_EINVAL
+          && !c.match && c.argon2 == 1,
+          "an over-long password and no hash: one computation");
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -378,6 +428,7 @@ int main(void)
     test_werkzeug(p);
     test_bcrypt(p);
     test_malformed(p);
+    test_work(p);
 
     apr_pool_destroy(p);
     apr_terminate();

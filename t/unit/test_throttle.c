@@ -208,6 +208,22 @@ static void test_codec(apr_pool_t *p)
           "no name or address in the key");
 }
 
+static void test_net(apr_pool_t *p)
+{
+    PT_IS_STR(pt_throttle_net(p, "203.0.113.7"), "203.0.113.7",
+              "IPv4 as it is");
+    PT_IS_STR(pt_throttle_net(p, "::ffff:203.0.113.7"), "203.0.113.7",
+              "IPv4-mapped IPv6 is the IPv4 address");
+    PT_IS_STR(pt_throttle_net(p, "2001:db8:1:2:aaaa:bbbb:cccc:dddd"),
+              "2001:db8:1:2::/64", "IPv6: its /64");
+    PT_IS_STR(pt_throttle_net(p, "2001:db8:1:2::1"),
+              pt_throttle_net(p, "2001:db8:1:2:ffff::9"),
+              "two hosts of one /64 are one client");
+    PT_IS_STR(pt_throttle_net(p, "::1"), "::/64", "loopback v6");
+    PT_IS_STR(pt_throttle_net(p, "not:an:address"), "not:an:address",
+              "anything else as it is");
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -220,6 +236,7 @@ int main(void)
     test_budget();
     test_report();
     test_codec(p);
+    test_net(p);
     apr_pool_destroy(p);
     apr_terminate();
     return pt_test_done();
