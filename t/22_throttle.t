@@ -49,6 +49,7 @@ for my $i (1 .. 30) {
     push @counts, $n;
     $first429 //= $r if $r->code == 429;
 }
+$first429 //= HTTP::Response->new(500);     # none: the checks below fail
 is_deeply([@codes[0 .. 2]], [401, 401, 401], 'the first 3 failures are free: 401');
 is_deeply([@codes[3 .. 29]], [(429) x 27], 'from the 4th on: 429');
 is($waits[3], 1, 'the 4th failure starts a 1 s back-off (Retry-After: 1)');
@@ -95,8 +96,9 @@ ok(!grep({ $_ !~ $f2b } @lines), 'every line matches the documented fail2ban pat
 ok(!error_log_lines(qr/wrong password \d/), 'no password ever reaches the log');
 
 # one event row per back-off period, not per request
-my ($rows) = dbh()->selectrow_array(
-    "SELECT COUNT(*) FROM throttle_events WHERE ip = '127.0.2.1' AND reason = 'backoff'");
+# (eval: a server without the table answers as if there were no row)
+my ($rows) = eval { dbh()->selectrow_array(
+    "SELECT COUNT(*) FROM throttle_events WHERE ip = '127.0.2.1' AND reason = 'backoff'") };
 is($rows, 1, 'one throttle_events row for the whole block, not 27');
 
 # --- /admin lists the block and lifts it
@@ -104,8 +106,9 @@ my ($admin) = signed_in(role => 'admin');
 my $page = get_page($admin, '/admin/throttle');
 is($page->code, 200, '/admin/throttle');
 my $html = $page->decoded_content;
-my ($eid) = dbh()->selectrow_array(
-    "SELECT id FROM throttle_events WHERE ip = '127.0.2.1' AND reason = 'backoff'");
+my ($eid) = eval { dbh()->selectrow_array(
+    "SELECT id FROM throttle_events WHERE ip = '127.0.2.1' AND reason = 'backoff'") };
+$eid //= 0;
 like($html, qr{<tr id="throttle-$eid">.*?127\.0\.2\.1.*?\Q$owner\E.*?/login.*?blocked for \d+ s more.*?Lift}s,
      'the block is listed: address, account, route, still in force, Lift');
 like($html, qr{id="throttle-total">\d+ blocks?}, 'with the count of the last 24 hours');
@@ -115,7 +118,7 @@ $res = post_form($admin, "/admin/throttle/$eid/lift");
 is($res->code, 403, 'lifting needs the CSRF token');
 $res = post_form($admin, "/admin/throttle/$eid/lift", csrf_token => $csrf);
 is($res->code, 303, 'the admin lifts it');
-my ($lifted) = dbh()->selectrow_array('SELECT lifted_by FROM throttle_events WHERE id = ?', undef, $eid);
+my ($lifted) = eval { dbh()->selectrow_array('SELECT lifted_by FROM throttle_events WHERE id = ?', undef, $eid) };
 ok($lifted, 'the row says who lifted it');
 ($res) = login_at($bad, $owner, $pw, $T);
 is($res->code, 303, 'after the lift the right password works from 127.0.2.1');
@@ -130,6 +133,7 @@ for my $i (20 .. 35) {
     push @acct_work, (argon2_of($gid))[1];
     $closing //= $rr if $rr->code == 429;
 }
+$closing //= HTTP::Response->new(500);
 my $checked = grep { $_ } @acct_work;
 is($checked, 12 - $owner_failures, 'the account takes 12 failed guesses in all');
 is_deeply([@acct_work[$checked .. $#acct_work]], [(0) x (@acct - $checked)],
