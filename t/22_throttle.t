@@ -177,6 +177,41 @@ is($res->code, 401, 'another address is not affected');
 ($res) = login_at(client_at('127.0.2.62'), $victims[15][0], $victims[15][1], $T);
 is($res->code, 303, 'and the account itself is fine');
 
+# --- portalctl cannot open httpd's socache: it asks, the server's job lifts
+{
+    my ($build) = $ENV{PORTAL_MODULE} =~ m{^(.*)/\.libs/mod_portal\.so$};
+    my $top = Apache::Test::vars('serverroot') . '/..';
+    my @db = ($ENV{PORTAL_DB} // 'sqlite') eq 'pgsql'
+        ? ('--db', "pgsql:$ENV{PORTAL_DBD_PARAMS}")
+        : ('--data', $ENV{PORTAL_DATA_DIR});
+    my $ctl = sub {
+        my $cmd = join(' ', map { "'$_'" } "$build/portalctl", @db, '--sql', "$top/sql", @_);
+        my $out = `$cmd 2>&1`;
+        return ($? >> 8, $out);
+    };
+    my ($sid) = eval { dbh()->selectrow_array(
+        "SELECT id FROM throttle_events WHERE ip = '127.0.2.60' AND reason = 'ip-budget'") };
+    $sid //= 0;
+    my ($rc, $out) = $ctl->('throttle', 'list');
+    is($rc, 0, 'portalctl throttle list');
+    like($out, qr/^$sid\s+\S+ \S+\s+ip-budget\s+password\s+127\.0\.2\.60\s/m, 'shows the spraying block');
+    ($rc, $out) = $ctl->('throttle', 'lift', $sid);
+    is($rc, 0, 'portalctl throttle lift ID') or diag($out);
+    my $until = time + 20;
+    my $by;
+    while (time < $until) {
+        ($by) = eval { dbh()->selectrow_array('SELECT lifted_by FROM throttle_events WHERE id = ?',
+                                              undef, $sid) };
+        last if $by;
+        select(undef, undef, undef, 0.25);
+    }
+    is($by, 'portalctl', "the server's throttle job carried the lift out");
+    ($res) = login_at($spray, $victims[15][0], $victims[15][1], $T);
+    is($res->code, 303, 'and the address signs in again');
+    ($rc) = $ctl->('throttle', 'lift', $sid);
+    is($rc, 1, 'a lifted block cannot be lifted again');
+}
+
 # --- a burst of parallel guesses counts as what it is, in every child
 {
     my (undef, $u, $p) = register_user(client());
