@@ -150,6 +150,24 @@ is((argon2_of($id))[1], 0, 'unchecked');
 is($res->code, 303, 'the owner still signs in from 127.0.2.9');
 ($res) = login_at($bad, $owner, $pw, $T);
 is($res->code, 303, 'and from 127.0.2.1, where they signed in since');
+# away from home, "forgot password" ends it: the mailbox is proven
+{
+    my $away = client_at('127.0.2.50');
+    my $tok = csrf_of($away, "$T/forgot_password");
+    is(post_form($away, "$T/forgot_password", csrf_token => $tok, email => "$owner\@example.org")->code,
+       200, 'the owner asks for a reset from the new address');
+    my ($m) = wait_subject("$owner\@example.org", qr/password/i, 1, 30);
+    my $link = link_in(mail_text($m // '') // '', '/reset_password');
+    ok($link, 'and gets the link');
+    my $form = get_page($away, $link // '/none');
+    $res = post_form($away, "$T/reset_password", csrf_token => csrf_from($form->decoded_content),
+                     token => (($link // '') =~ /token=([\w-]+)/)[0] // '',
+                     new_password => 'a brand new pass 1', confirm_password => 'a brand new pass 1');
+    is($res->code, 303, 'and chooses a new password');
+    $pw = 'a brand new pass 1';
+    ($res) = login_at($away, $owner, $pw, $T);
+    is($res->code, 303, 'after the reset the new address signs in');
+}
 
 # --- spraying 20 accounts from one address
 my @victims;
