@@ -83,6 +83,9 @@ static int known_address(portal_req_t *req, pt_db_t *db, const char *id)
 {
     pt_row_t *row = NULL;
 
+    if (!portal_throttle_enabled(req)) {
+        return 0;           /* nothing will be refused anyway */
+    }
     return pt_db_one(db, "login_ip_known", &row,
                      PT_ARGS(id, pt_throttle_net(req->r->pool,
                                                  req->r->useragent_ip)))
@@ -126,6 +129,8 @@ int portal_check_login(portal_req_t *req, pt_db_t *db, const char *login,
      * password or a readable hash (pt_password_check) */
     stored = row ? pt_row_get(row, "password_hash") : NULL;
     if (portal_pw_check(req, pw, stored, &c) != OK) {
+        /* not checked, but counted: a flood cannot make attempts free */
+        portal_guard_failure(req, &g);
         return PORTAL_LOGIN_BUSY;
     }
     if (row && stored && pt_password_format(stored) == PT_PW_UNKNOWN
@@ -143,12 +148,14 @@ int portal_check_login(portal_req_t *req, pt_db_t *db, const char *login,
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0403)
                           "failed sign-in from %s", r->useragent_ip);
         }
+        portal_guard_failure(req, &g);
         /* the wait this failure started, for the answer */
         *retry = g.then;
         return 0;
     }
     portal_guard_success(req, &g);
-    if (pt_db_exec(db, "login_ip_seen", NULL,
+    if (portal_throttle_enabled(req)
+        && pt_db_exec(db, "login_ip_seen", NULL,
                    PT_ARGS(pt_row_get(row, "id"),
                            pt_throttle_net(r->pool, r->useragent_ip),
                            portal_i64(r->pool, apr_time_sec(apr_time_now())),
@@ -454,9 +461,11 @@ int portal_change_password_post(portal_req_t *req)
     }
     if (portal_pw_check(req, cur, pt_row_get(row, "password_hash"), &c)
         != OK) {
+        portal_guard_failure(req, &g);
         return portal_busy(req, password_page);
     }
     if (!c.match) {
+        portal_guard_failure(req, &g);
         check(errors, "current_password", "Your current password is not "
               "correct.");
         if (g.then > 0) {
@@ -639,9 +648,11 @@ int portal_change_password_confirm(portal_req_t *req)
     if (pt_db_exec(db, "code_attempt", &took,
                    PT_ARGS(stored, portal_i64(p, PORTAL_CODE_ATTEMPTS),
                            portal_i64(p, now))) != APR_SUCCESS) {
+        portal_guard_failure(req, &g);
         return portal_db_fail(req, "confirming a password change");
     }
     if (took != 1) {
+        portal_guard_failure(req, &g);
         pt_db_exec(db, "tokens_retire", NULL,
                    PT_ARGS(portal_i64(p, now), uid, "change_password"));
         return password_page(req, HTTP_BAD_REQUEST, "Too many wrong codes. "
@@ -652,6 +663,7 @@ int portal_change_password_confirm(portal_req_t *req)
         || !pt_secret_equal(code_hash(req, uid, code), stored)) {
         pt_row_t *now_row = NULL;
 
+        portal_guard_failure(req, &g);
         attempts = PORTAL_CODE_ATTEMPTS;
         if (pt_db_one(db, "code_attempts", &now_row, PT_ARGS(stored))
             == APR_SUCCESS && now_row) {

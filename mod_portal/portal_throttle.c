@@ -243,7 +243,8 @@ typedef struct slot_t {
     pt_throttle_limits_t lim;
     pt_throttle_rec_t rec;
     int exempt;                 /* counts, never refuses */
-    int refuses;
+    int refuses;                /* blocks: refused (and counted so) */
+    int full;                   /* no room in flight: wait a second */
     int report;                 /* the first refusal of its block */
 } slot_t;
 
@@ -285,10 +286,11 @@ static void record_event(portal_req_t *req, const char *purpose,
     }
 }
 
-/* Read the slots, refuse when one refuses (then only the refusing ones
- * change), else count the attempt in all; write back; log.  0, the
- * seconds to wait, or PORTAL_TH_DOWN.  *after (may be NULL) gets the wait
- * a refusing slot imposes after this counted attempt (0: none). */
+/* Read the slots; refuse when one blocks (then only the blocking ones
+ * change: a back-off counts the refusal) or has no room in flight (then
+ * nothing changes); else begin the attempt in all; write back; log.  0,
+ * the seconds to wait, or PORTAL_TH_DOWN.  *after (may be NULL) gets the
+ * wait a budget closed by this very attempt imposes (0: none). */
 static apr_int64_t th_run(portal_req_t *req, const char *purpose,
                           slot_t *sl, int n, const char *shown,
                           apr_int64_t *after)
@@ -297,7 +299,7 @@ static apr_int64_t th_run(portal_req_t *req, const char *purpose,
     apr_int64_t now = apr_time_sec(apr_time_now()), retry = 0, ra;
     const char *reasons = NULL;
     apr_status_t rv = APR_SUCCESS;
-    int i, refused = 0;
+    int i, hard, refused = 0, full = 0;
 
     if (after) {
         *after = 0;
@@ -319,9 +321,18 @@ static apr_int64_t th_run(portal_req_t *req, const char *purpose,
         if (rv != APR_SUCCESS) {
             break;
         }
-        sl[i].refuses = !sl[i].exempt
-                        && pt_throttle_blocked(&sl[i].rec, now, &ra);
-        refused |= sl[i].refuses;
+        if (sl[i].exempt) {
+            continue;
+        }
+        ra = pt_throttle_check(&sl[i].rec, now, &sl[i].lim, &hard);
+        if (ra && hard) {
+            sl[i].refuses = 1;
+            refused = 1;
+        }
+        else if (ra) {
+            sl[i].full = 1;
+            full = 1;
+        }
     }
     for (i = 0; i < n && rv == APR_SUCCESS; i++) {
         if (refused) {
@@ -332,8 +343,12 @@ static apr_int64_t th_run(portal_req_t *req, const char *purpose,
             retry = ra > retry ? ra : retry;
             sl[i].report = pt_throttle_report(&sl[i].rec, now);
         }
+        else if (full) {
+            retry = 1;
+            continue;           /* nothing counted */
+        }
         else {
-            pt_throttle_count(&sl[i].rec, now, &sl[i].lim);
+            pt_throttle_begin(&sl[i].rec, now, &sl[i].lim);
             if (after && !sl[i].exempt
                 && pt_throttle_blocked(&sl[i].rec, now, &ra) && ra > *after) {
                 *after = ra;
@@ -349,14 +364,15 @@ static apr_int64_t th_run(portal_req_t *req, const char *purpose,
                       th->spec, req->path);
         return PORTAL_TH_DOWN;
     }
-    if (!refused) {
+    if (!refused && !full) {
         return 0;
     }
     for (i = 0; i < n; i++) {
-        if (sl[i].refuses) {
-            reasons = reasons ? apr_pstrcat(r->pool, reasons, ",",
-                                            sl[i].reason, NULL)
-                              : sl[i].reason;
+        if (sl[i].refuses || (!refused && sl[i].full)) {
+            const char *why = sl[i].refuses ? sl[i].reason : "in-flight";
+
+            reasons = reasons ? apr_pstrcat(r->pool, reasons, ",", why, NULL)
+                              : why;
         }
     }
     /* one line per refusal, for fail2ban (docs/throttle.md) */
@@ -364,7 +380,7 @@ static apr_int64_t th_run(portal_req_t *req, const char *purpose,
                   "throttled client %s account %s route %s purpose %s "
                   "reason %s retry-after %" APR_INT64_T_FMT,
                   r->useragent_ip, shown ? shown : "-", req->path, purpose,
-                  reasons, retry);
+                  reasons ? reasons : "-", retry);
     for (i = 0; i < n; i++) {
         if (sl[i].report) {
             record_event(req, purpose, &sl[i], now);
@@ -377,18 +393,14 @@ static apr_int64_t th_run(portal_req_t *req, const char *purpose,
 
 /* ------------------------------------------------------------ uses */
 
-apr_int64_t portal_guard_begin(portal_req_t *req, portal_guard_t *g)
+/* The records an attempt at g's secret names: the back-off (unless
+ * no_backoff), the address's budget, the account's budget. */
+static int guard_slots(portal_req_t *req, const portal_guard_t *g,
+                       slot_t *sl)
 {
     const char *net = client_net(req);
-    slot_t sl[3];
     int n = 0;
-    apr_int64_t rc, after = 0;
 
-    g->counted = 0;
-    g->then = 0;
-    if (!portal_throttle_enabled(req)) {
-        return 0;
-    }
     if (!g->no_backoff) {
         slot_set(req, &sl[n++], PORTAL_TH_PAIR, g->purpose, "pair",
                  "backoff", apr_pstrcat(req->r->pool, g->account, "\n", net,
@@ -399,6 +411,21 @@ apr_int64_t portal_guard_begin(portal_req_t *req, portal_guard_t *g)
     slot_set(req, &sl[n], PORTAL_TH_ACCOUNT, g->purpose, "account",
              "account-budget", g->account, g->shown);
     sl[n++].exempt = g->known_ip;
+    return n;
+}
+
+apr_int64_t portal_guard_begin(portal_req_t *req, portal_guard_t *g)
+{
+    slot_t sl[3];
+    int n;
+    apr_int64_t rc, after = 0;
+
+    g->counted = 0;
+    g->then = 0;
+    if (!portal_throttle_enabled(req)) {
+        return 0;
+    }
+    n = guard_slots(req, g, sl);
     rc = th_run(req, g->purpose, sl, n, g->shown, &after);
     if (rc == 0) {
         g->counted = 1;
@@ -407,45 +434,61 @@ apr_int64_t portal_guard_begin(portal_req_t *req, portal_guard_t *g)
     return rc;
 }
 
-void portal_guard_success(portal_req_t *req, portal_guard_t *g)
+/* End a counted attempt: each record's success, or a back-off's
+ * failure (budgets counted the failure when the attempt began). */
+static void guard_end(portal_req_t *req, portal_guard_t *g, int ok)
 {
     request_rec *r = req->r;
-    apr_int64_t now = apr_time_sec(apr_time_now());
-    const char *net = client_net(req);
+    apr_int64_t now = apr_time_sec(apr_time_now()), ra;
     slot_t sl[3];
-    int i, n = 0;
+    int i, n;
 
     if (!g->counted || !th) {
         return;
     }
     g->counted = 0;
-    if (!g->no_backoff) {
-        slot_set(req, &sl[n++], PORTAL_TH_PAIR, g->purpose, "pair",
-                 "backoff", apr_pstrcat(r->pool, g->account, "\n", net,
-                                        NULL), g->shown);
-    }
-    slot_set(req, &sl[n++], PORTAL_TH_IP, g->purpose, "ip", "ip-budget", net,
-             g->shown);
-    slot_set(req, &sl[n++], PORTAL_TH_ACCOUNT, g->purpose, "account",
-             "account-budget", g->account, g->shown);
+    n = guard_slots(req, g, sl);
     if (th_lock(r->server) != APR_SUCCESS) {
         return;
     }
     for (i = 0; i < n; i++) {
-        apr_status_t rv = rec_get(r->server, sl[i].key, &sl[i].rec, r->pool);
+        apr_status_t rv;
 
-        if (rv == APR_SUCCESS) {
-            pt_throttle_success(&sl[i].rec, now, &sl[i].lim);
+        if (!ok && !sl[i].lim.base) {
+            continue;
+        }
+        rv = rec_get(r->server, sl[i].key, &sl[i].rec, r->pool);
+        if (rv == APR_SUCCESS || (rv == APR_NOTFOUND && !ok)) {
+            if (ok) {
+                pt_throttle_success(&sl[i].rec, now, &sl[i].lim);
+            }
+            else {
+                pt_throttle_failure(&sl[i].rec, now, &sl[i].lim);
+                if (pt_throttle_blocked(&sl[i].rec, now, &ra)
+                    && ra > g->then) {
+                    g->then = ra;
+                }
+            }
             rv = rec_put(r->server, sl[i].key, &sl[i].rec, now, &sl[i].lim,
                          r->pool);
         }
         if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
-                          PORTAL_LOGNO(1012) "cannot give back a throttled "
+                          PORTAL_LOGNO(1012) "cannot end a throttled "
                           "attempt (%s)", sl[i].scope);
         }
     }
     th_unlock();
+}
+
+void portal_guard_success(portal_req_t *req, portal_guard_t *g)
+{
+    guard_end(req, g, 1);
+}
+
+void portal_guard_failure(portal_req_t *req, portal_guard_t *g)
+{
+    guard_end(req, g, 0);
 }
 
 apr_int64_t portal_throttle_write(portal_req_t *req, const char *purpose,

@@ -95,9 +95,9 @@ typedef struct portal_guard_t {
     int no_backoff;         /* budgets only (the 6-digit code, which has
                                its own 5 tries per code) */
     int counted;            /* set by portal_guard_begin */
-    apr_int64_t then;       /* set by portal_guard_begin: the wait this
-                               attempt itself started (0: none), for the
-                               answer when the secret was wrong */
+    apr_int64_t then;       /* set by portal_guard_begin and _failure:
+                               the wait this attempt itself started (0:
+                               none), for the answer when it was wrong */
 } portal_guard_t;
 
 /* The result of a throttle check: 0 go on; > 0 refused, the seconds to
@@ -105,11 +105,15 @@ typedef struct portal_guard_t {
  * the records could not be read or written (answer 503: the safer way). */
 #define PORTAL_TH_DOWN ((apr_int64_t)-1)
 
-/* Count an attempt at the secret g names, or refuse it.  A counted
- * attempt is a failure until portal_guard_success(). */
+/* Begin an attempt at the secret g names, or refuse it.  A begun
+ * attempt counts against the budgets at once, and ends with
+ * portal_guard_failure() or portal_guard_success(). */
 apr_int64_t portal_guard_begin(portal_req_t *req, portal_guard_t *g);
-/* The secret was right: the attempt is given back and the account's
- * back-off from this address ends. */
+/* The secret was wrong (or could not be checked): the back-off counts the
+ * failure; g->then gets the wait it (or a budget) now imposes. */
+void portal_guard_failure(portal_req_t *req, portal_guard_t *g);
+/* The secret was right: the budgets get the attempt back and the
+ * account's back-off from this address ends. */
 void portal_guard_success(portal_req_t *req, portal_guard_t *g);
 /* An anonymous write of purpose ("signup", "forgot", "resend") from the
  * client's address and, when address is not NULL, one more mail to it. */

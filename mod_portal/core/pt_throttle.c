@@ -3,7 +3,7 @@
  * byte format records are kept in (see pt_throttle.h).
  *
  * Invariants the functions keep (and the fuzz target checks):
- *   failures, count <= PT_THROTTLE_COUNT_MAX;
+ *   failures, count, pending <= PT_THROTTLE_COUNT_MAX;
  *   a block set at now by a back-off never reaches past now + cap, and one
  *   set by a budget never past the window's end;
  *   pt_throttle_blocked() and pt_throttle_refused() never answer a wait
@@ -75,24 +75,66 @@ static apr_int64_t window_end(const pt_throttle_rec_t *rec, apr_int64_t now,
     return now < end ? end : 0;
 }
 
-void pt_throttle_count(pt_throttle_rec_t *rec, apr_int64_t now,
+/* Attempts in flight at now (none once they are too old to be alive). */
+static apr_uint32_t live_pending(const pt_throttle_rec_t *rec,
+                                 apr_int64_t now)
+{
+    return now - rec->pending_at > PT_THROTTLE_PENDING_TTL ? 0 : rec->pending;
+}
+
+/* Failures in a row at now (none after `forget` quiet seconds). */
+static apr_uint32_t live_failures(const pt_throttle_rec_t *rec,
+                                  apr_int64_t now,
+                                  const pt_throttle_limits_t *lim)
+{
+    if (rec->last && now - rec->last >= (apr_int64_t)lim->forget) {
+        return 0;
+    }
+    return rec->failures;
+}
+
+/* Note a block that begins (or goes on) at now. */
+static void block_until(pt_throttle_rec_t *rec, apr_int64_t now,
+                        apr_int64_t until)
+{
+    if (until <= now || until <= rec->blocked_until) {
+        return;
+    }
+    if (rec->blocked_until <= now) {
+        rec->block_started = now;
+    }
+    rec->blocked_until = until;
+}
+
+apr_int64_t pt_throttle_check(const pt_throttle_rec_t *rec, apr_int64_t now,
+                              const pt_throttle_limits_t *lim, int *hard)
+{
+    apr_int64_t ra;
+    apr_uint32_t pending, failures;
+
+    *hard = 1;
+    if (pt_throttle_blocked(rec, now, &ra)) {
+        return ra;
+    }
+    *hard = 0;
+    if (lim->base) {
+        /* no more in flight than could all fail before the first delay;
+         * one at a time once the free failures are spent */
+        pending = live_pending(rec, now);
+        failures = live_failures(rec, now, lim);
+        if (pending > 0 && (apr_uint64_t)failures + pending >= lim->free + 1) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void pt_throttle_begin(pt_throttle_rec_t *rec, apr_int64_t now,
                        const pt_throttle_limits_t *lim)
 {
-    int was_blocked = rec->blocked_until > now;
-
     if (lim->base) {
-        if (rec->last && now - rec->last >= (apr_int64_t)lim->forget) {
-            rec->failures = 0;
-        }
-        rec->failures = inc_sat(rec->failures);
-        rec->last = now;
-        {
-            apr_int64_t d = pt_throttle_delay(lim, rec->failures);
-
-            if (d) {
-                rec->blocked_until = max64(rec->blocked_until, now + d);
-            }
-        }
+        rec->pending = inc_sat(live_pending(rec, now));
+        rec->pending_at = now;
     }
     if (lim->budget) {
         if (!window_end(rec, now, lim)) {
@@ -101,20 +143,36 @@ void pt_throttle_count(pt_throttle_rec_t *rec, apr_int64_t now,
         }
         rec->count = inc_sat(rec->count);
         if (rec->count >= lim->budget) {
-            rec->blocked_until = max64(rec->blocked_until,
-                                       rec->window_start + lim->window);
+            block_until(rec, now, rec->window_start + lim->window);
         }
     }
-    if (!was_blocked && rec->blocked_until > now) {
-        rec->block_started = now;
+}
+
+void pt_throttle_failure(pt_throttle_rec_t *rec, apr_int64_t now,
+                         const pt_throttle_limits_t *lim)
+{
+    apr_int64_t d;
+
+    if (!lim->base) {
+        return;
+    }
+    if (live_pending(rec, now) > 0) {
+        rec->pending--;
+    }
+    else {
+        rec->pending = 0;
+    }
+    rec->failures = inc_sat(live_failures(rec, now, lim));
+    rec->last = now;
+    d = pt_throttle_delay(lim, rec->failures);
+    if (d) {
+        block_until(rec, now, now + d);
     }
 }
 
 apr_int64_t pt_throttle_refused(pt_throttle_rec_t *rec, apr_int64_t now,
                                 const pt_throttle_limits_t *lim)
 {
-    int was_blocked = rec->blocked_until > now;
-
     if (lim->base) {
         apr_int64_t d;
 
@@ -122,11 +180,8 @@ apr_int64_t pt_throttle_refused(pt_throttle_rec_t *rec, apr_int64_t now,
         rec->last = now;
         d = pt_throttle_delay(lim, rec->failures);
         if (d) {
-            rec->blocked_until = max64(rec->blocked_until, now + d);
+            block_until(rec, now, now + d);
         }
-    }
-    if (!was_blocked && rec->blocked_until > now) {
-        rec->block_started = now;
     }
     /* refused means blocked; never tell anyone to come back at once */
     return rec->blocked_until > now ? rec->blocked_until - now : 1;
@@ -140,6 +195,12 @@ void pt_throttle_success(pt_throttle_rec_t *rec, apr_int64_t now,
     if (lim->base) {
         rec->failures = 0;
         rec->last = 0;
+        if (live_pending(rec, now) > 0) {
+            rec->pending--;
+        }
+        else {
+            rec->pending = 0;
+        }
     }
     end = window_end(rec, now, lim);
     if (end) {
@@ -181,6 +242,9 @@ apr_int64_t pt_throttle_expiry(const pt_throttle_rec_t *rec,
 
     if (lim->base && rec->failures && rec->last) {
         e = max64(e, rec->last + lim->forget);
+    }
+    if (lim->base && rec->pending) {
+        e = max64(e, rec->pending_at + PT_THROTTLE_PENDING_TTL + 1);
     }
     if (lim->budget && rec->window_start) {
         e = max64(e, rec->window_start + lim->window);
@@ -226,11 +290,13 @@ void pt_throttle_encode(const pt_throttle_rec_t *rec,
     out[3] = REC_VERSION;
     put32(out + 4, rec->failures);
     put32(out + 8, rec->count);
-    put64(out + 12, rec->last);
-    put64(out + 20, rec->window_start);
-    put64(out + 28, rec->blocked_until);
-    put64(out + 36, rec->block_started);
-    put64(out + 44, rec->reported);
+    put32(out + 12, rec->pending);
+    put64(out + 16, rec->pending_at);
+    put64(out + 24, rec->last);
+    put64(out + 32, rec->window_start);
+    put64(out + 40, rec->blocked_until);
+    put64(out + 48, rec->block_started);
+    put64(out + 56, rec->reported);
 }
 
 static int time_ok(apr_uint64_t t)
@@ -241,7 +307,7 @@ static int time_ok(apr_uint64_t t)
 apr_status_t pt_throttle_decode(const unsigned char *buf, apr_size_t len,
                                 pt_throttle_rec_t *rec)
 {
-    apr_uint64_t t[5];
+    apr_uint64_t t[6];
     int i;
 
     memset(rec, 0, sizeof(*rec));
@@ -250,23 +316,26 @@ apr_status_t pt_throttle_decode(const unsigned char *buf, apr_size_t len,
         || buf[3] != REC_VERSION) {
         return APR_EINVAL;
     }
-    for (i = 0; i < 5; i++) {
-        t[i] = get64(buf + 12 + 8 * i);
+    for (i = 0; i < 6; i++) {
+        t[i] = get64(buf + 16 + 8 * i);
         if (!time_ok(t[i])) {
             return APR_EINVAL;
         }
     }
-    if (get32(buf + 4) > PT_THROTTLE_COUNT_MAX
-        || get32(buf + 8) > PT_THROTTLE_COUNT_MAX) {
-        return APR_EINVAL;
+    for (i = 0; i < 3; i++) {
+        if (get32(buf + 4 + 4 * i) > PT_THROTTLE_COUNT_MAX) {
+            return APR_EINVAL;
+        }
     }
     rec->failures = get32(buf + 4);
     rec->count = get32(buf + 8);
-    rec->last = (apr_int64_t)t[0];
-    rec->window_start = (apr_int64_t)t[1];
-    rec->blocked_until = (apr_int64_t)t[2];
-    rec->block_started = (apr_int64_t)t[3];
-    rec->reported = (apr_int64_t)t[4];
+    rec->pending = get32(buf + 12);
+    rec->pending_at = (apr_int64_t)t[0];
+    rec->last = (apr_int64_t)t[1];
+    rec->window_start = (apr_int64_t)t[2];
+    rec->blocked_until = (apr_int64_t)t[3];
+    rec->block_started = (apr_int64_t)t[4];
+    rec->reported = (apr_int64_t)t[5];
     return APR_SUCCESS;
 }
 

@@ -15,12 +15,17 @@
  *     window of `window` seconds (starting at the first event) closes
  *     it until the window ends.
  *
- * An attempt is counted when it begins (pt_throttle_count), so that a
- * burst of parallel attempts cannot all pass before the first one fails;
- * a success gives it back (pt_throttle_success).  An attempt made while
- * the record refuses is not checked at all: pt_throttle_refused counts it
- * against a back-off (each refused attempt doubles the delay, so
- * hammering only makes the wait longer) and says how long to wait.
+ * An attempt is counted when it begins (pt_throttle_begin), so that a
+ * burst of parallel attempts cannot all pass before the first one fails:
+ * a budget counts it at once (and gets it back on success); a back-off
+ * counts it as in flight, and lets no more attempts fly at once than
+ * could all fail before its first delay (the free failures left, or one
+ * at a time once they are spent).  Its end is a failure
+ * (pt_throttle_failure) or a success (pt_throttle_success), which ends
+ * the back-off.  An attempt made while the record blocks is not checked
+ * at all: pt_throttle_refused counts it against a back-off (each refused
+ * attempt doubles the delay, so hammering only makes the wait longer).
+ * One that finds no room in flight waits a second, uncounted.
  *
  * Times are whole seconds since the epoch, given by the caller, which is
  * what makes all of this testable with a made-up clock.
@@ -32,7 +37,10 @@
 #include <apr_errno.h>
 
 /* The size of an encoded record. */
-#define PT_THROTTLE_REC_BYTES 52
+#define PT_THROTTLE_REC_BYTES 64
+/* Attempts in flight are forgotten after this many seconds (a request
+ * that died before it ended). */
+#define PT_THROTTLE_PENDING_TTL 120
 /* Counters saturate here; times beyond PT_THROTTLE_TIME_MAX are refused
  * by the decoder (year 36812: nothing legitimate). */
 #define PT_THROTTLE_COUNT_MAX 1000000u
@@ -41,6 +49,8 @@
 typedef struct pt_throttle_rec_t {
     apr_uint32_t failures;      /* back-off: failures in a row */
     apr_uint32_t count;         /* budget: events in the current window */
+    apr_uint32_t pending;       /* back-off: attempts in flight */
+    apr_int64_t pending_at;     /* back-off: when the last one began */
     apr_int64_t last;           /* back-off: the last failure; 0 none */
     apr_int64_t window_start;   /* budget: the window's start; 0 none */
     apr_int64_t blocked_until;  /* refusing before this; 0: not blocked */
@@ -63,24 +73,35 @@ typedef struct pt_throttle_limits_t {
 apr_int64_t pt_throttle_delay(const pt_throttle_limits_t *lim,
                               apr_uint32_t n);
 
-/* 1 when the record refuses an attempt at now, with *retry_after the
- * seconds to wait (at least 1); 0 when it allows one. */
+/* 1 when the record blocks at now, with *retry_after the seconds to
+ * wait (at least 1); 0 when it does not. */
 int pt_throttle_blocked(const pt_throttle_rec_t *rec, apr_int64_t now,
                         apr_int64_t *retry_after);
 
-/* Count an attempt that begins at now (whether or not the record allows
- * it: the caller decides what a refusal means).  A back-off counts a
- * failure, a budget an event; either may start a block. */
-void pt_throttle_count(pt_throttle_rec_t *rec, apr_int64_t now,
+/* May an attempt begin at now?  0 yes.  Else the seconds to wait, with
+ * *hard 1 for a block (the caller then calls pt_throttle_refused) or 0
+ * when a back-off has no room for another attempt in flight (wait a
+ * second; nothing is counted). */
+apr_int64_t pt_throttle_check(const pt_throttle_rec_t *rec, apr_int64_t now,
+                              const pt_throttle_limits_t *lim, int *hard);
+
+/* An attempt begins at now (the caller checked it may): a budget counts
+ * the event (which may close it), a back-off counts it in flight. */
+void pt_throttle_begin(pt_throttle_rec_t *rec, apr_int64_t now,
                        const pt_throttle_limits_t *lim);
+
+/* The attempt failed: a back-off counts the failure, which may start or
+ * lengthen its delay.  (A budget counted it when it began.) */
+void pt_throttle_failure(pt_throttle_rec_t *rec, apr_int64_t now,
+                         const pt_throttle_limits_t *lim);
 
 /* An attempt refused at now: a back-off counts it as a failure, which
  * lengthens the delay; returns the seconds to wait (at least 1). */
 apr_int64_t pt_throttle_refused(pt_throttle_rec_t *rec, apr_int64_t now,
                                 const pt_throttle_limits_t *lim);
 
-/* The attempt counted by pt_throttle_count succeeded: a back-off starts
- * afresh (and stops refusing); a budget gets the event back. */
+/* The attempt succeeded: a back-off starts afresh (and stops refusing);
+ * a budget gets the event back. */
 void pt_throttle_success(pt_throttle_rec_t *rec, apr_int64_t now,
                          const pt_throttle_limits_t *lim);
 

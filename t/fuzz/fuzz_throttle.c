@@ -5,8 +5,9 @@
  * A record comes back from a cache another process (or another node)
  * wrote, so its bytes are not to be trusted.  Each input is decoded; a
  * record that decodes must encode back to the same bytes, and then go
- * through a few steps with limits taken from the input's last bytes at a
- * clock near the record's times; the steps must keep the promises of
+ * through a dozen steps (check, begin, then success, failure or still in
+ * flight, as the input's last bytes say) with limits taken from the input
+ * at a clock near the record's times; the steps must keep the promises of
  * pt_throttle.h (a wait is at least one second; a back-off block set now
  * never reaches past now + cap; a budget block never past its window's
  * end; counters never pass PT_THROTTLE_COUNT_MAX).  Any broken promise
@@ -25,52 +26,72 @@ static int initialized;
 static void check_rec(const pt_throttle_rec_t *r)
 {
     if (r->failures > PT_THROTTLE_COUNT_MAX
-        || r->count > PT_THROTTLE_COUNT_MAX) {
+        || r->count > PT_THROTTLE_COUNT_MAX
+        || r->pending > PT_THROTTLE_COUNT_MAX) {
+        abort();
+    }
+}
+
+/* The limits' promise about a block that grew at now. */
+static void check_growth(const pt_throttle_rec_t *r, apr_int64_t before,
+                         apr_int64_t now, const pt_throttle_limits_t *lim)
+{
+    if (r->blocked_until < before && before > now) {
+        abort();                /* only a success may shorten a block */
+    }
+    if (r->blocked_until > before && r->blocked_until > now
+        && r->blocked_until > now + (apr_int64_t)lim->cap
+        && r->blocked_until > r->window_start + (apr_int64_t)lim->window) {
         abort();
     }
 }
 
 static void steps(pt_throttle_rec_t *r, apr_int64_t now,
-                  const pt_throttle_limits_t *lim)
+                  const pt_throttle_limits_t *lim, const uint8_t *plan,
+                  size_t nplan)
 {
     apr_int64_t ra, before;
-    int i;
+    size_t i;
+    int hard;
 
-    for (i = 0; i < 8; i++) {
-        if (pt_throttle_blocked(r, now, &ra)) {
-            if (ra < 1) {
+    for (i = 0; i < 12; i++) {
+        unsigned step = i < nplan ? plan[i] : (unsigned)i;
+
+        before = r->blocked_until;
+        ra = pt_throttle_check(r, now, lim, &hard);
+        if (ra) {
+            if (ra < 1 || (!hard && ra != 1)) {
                 abort();
             }
-            before = r->blocked_until;
-            ra = pt_throttle_refused(r, now, lim);
-            if (ra < 1 || r->blocked_until < before
-                || (r->blocked_until > before
-                    && r->blocked_until > now + (apr_int64_t)lim->cap)) {
-                abort();
+            if (hard) {
+                ra = pt_throttle_refused(r, now, lim);
+                if (ra < 1) {
+                    abort();
+                }
+                (void)pt_throttle_report(r, now);
             }
-            (void)pt_throttle_report(r, now);
         }
         else {
-            before = r->blocked_until;
-            pt_throttle_count(r, now, lim);
-            if (r->blocked_until > before && r->blocked_until > now
-                && r->blocked_until > now + (apr_int64_t)lim->cap
-                && r->blocked_until > r->window_start
-                                      + (apr_int64_t)lim->window) {
-                abort();
-            }
-            if (i == 5) {
+            pt_throttle_begin(r, now, lim);
+            if (step % 3 == 0) {
                 pt_throttle_success(r, now, lim);
                 if (lim->base && r->failures) {
                     abort();
                 }
             }
+            else if (step % 3 == 1) {
+                pt_throttle_failure(r, now, lim);
+            }
+            /* else: still in flight */
+        }
+        if (!(step % 3 == 0 && !ra)) {
+            check_growth(r, before, now, lim);
         }
         check_rec(r);
         if (pt_throttle_expiry(r, now, lim) <= now) {
             abort();
         }
-        now += i;
+        now += (apr_int64_t)(step % 7);
     }
 }
 
@@ -112,6 +133,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lim.cap = 900;
         lim.forget = 3600;
     }
-    steps(&r, r.last ? r.last : r.blocked_until, &lim);
+    steps(&r, r.last ? r.last : r.blocked_until, &lim,
+          size > PT_THROTTLE_REC_BYTES + 6 ? t + 6 : NULL,
+          size > PT_THROTTLE_REC_BYTES + 6
+          ? size - PT_THROTTLE_REC_BYTES - 6 : 0);
     return 0;
 }

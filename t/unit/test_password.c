@@ -146,6 +146,12 @@ static void test_argon2id(apr_pool_t *p)
     PT_OK(h1 && !strncmp(h1, "$argon2id$v=19$m=1024,t=1,p=1$", 30),
           "PHC string with the parameters: %s", h1 ? h1 : "(null)");
     PT_OK(pt_password_format(h1) == PT_PW_ARGON2ID, "format is argon2id");
+    /* computed with our own allocator (mmap), written by our own encoder:
+     * still the standard PHC string libargon2 itself verifies */
+    PT_OK(h1 && argon2id_verify(h1, "s3cret pässword", strlen("s3cret pässword"))
+          == ARGON2_OK, "libargon2's own argon2id_verify accepts it");
+    PT_OK(h1 && argon2id_verify(h1, "s3cret passwörd", strlen("s3cret passwörd"))
+          == ARGON2_VERIFY_MISMATCH, "and refuses another password");
     PT_OK(pt_password_hash(p, "s3cret pässword", &small, &h2) == APR_SUCCESS
           && strcmp(h1, h2) != 0, "same password, new salt, new hash");
 
@@ -179,6 +185,16 @@ static void test_argon2id(apr_pool_t *p)
     /* Reference vectors of the argon2 authors. */
     check(p, "password", a2_ref_p1, &small, APR_SUCCESS, 1,
           "reference vector m=256,t=2,p=1");
+    {
+        /* the same hash with its last base64 digit's spare bits set:
+         * libargon2 refuses such a string, and so do we */
+        char *odd = apr_pstrdup(p, a2_ref_p1);
+        apr_size_t n = strlen(odd);
+
+        odd[n - 1] = odd[n - 1] == '4' ? '5' : '4';
+        check(p, "password", odd, &small, APR_EINVAL, 0,
+              "a hash whose last digit has non-zero spare bits");
+    }
     check(p, "password", a2_ref_p2, &small, APR_SUCCESS, 1,
           "reference vector m=256,t=2,p=2");
     check(p, "passwore", a2_ref_p1, &small, APR_SUCCESS, 0,

@@ -15,6 +15,21 @@
 static const pt_throttle_limits_t backoff = { 5, 1, 60, 3600, 0, 0 };
 static const pt_throttle_limits_t budget = { 0, 0, 0, 0, 10, 600 };
 
+/* One wrong attempt at now: refused (the wait), or checked (0). */
+static apr_int64_t wrong(pt_throttle_rec_t *r, apr_int64_t now,
+                         const pt_throttle_limits_t *lim)
+{
+    int hard;
+    apr_int64_t w = pt_throttle_check(r, now, lim, &hard);
+
+    if (w) {
+        return hard ? pt_throttle_refused(r, now, lim) : -w;
+    }
+    pt_throttle_begin(r, now, lim);
+    pt_throttle_failure(r, now, lim);
+    return 0;
+}
+
 static void test_delay(void)
 {
     static const apr_int64_t want[] = { 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 16,
@@ -49,22 +64,20 @@ static void test_delay(void)
 static void test_backoff_burst(void)
 {
     pt_throttle_rec_t r;
-    apr_int64_t ra, prev = 0;
+    apr_int64_t ra, prev = 0, w;
     int i, checked = 0, grew = 1;
 
     memset(&r, 0, sizeof(r));
     for (i = 1; i <= 30; i++) {
-        if (pt_throttle_blocked(&r, T0, &ra)) {
-            apr_int64_t w = pt_throttle_refused(&r, T0, &backoff);
-
-            if (w < prev || (prev < 60 && w <= prev)) {
-                grew = 0;
-            }
-            prev = w;
+        w = wrong(&r, T0, &backoff);
+        if (!w) {
+            checked++;
             continue;
         }
-        checked++;
-        pt_throttle_count(&r, T0, &backoff);
+        if (w < prev || (prev < 60 && w <= prev)) {
+            grew = 0;
+        }
+        prev = w;
     }
     PT_OK(checked == 6, "6 attempts were checked (got %d)", checked);
     PT_OK(grew, "each refusal waited longer than the one before, to the cap");
@@ -73,12 +86,74 @@ static void test_backoff_burst(void)
     PT_OK(pt_throttle_blocked(&r, T0 + 59, &ra) && ra == 1,
           "still blocked a second before the end");
     PT_OK(!pt_throttle_blocked(&r, T0 + 60, &ra), "open at the end");
-    pt_throttle_count(&r, T0 + 60, &backoff);
-    PT_OK(pt_throttle_blocked(&r, T0 + 60, &ra) && ra == 60,
-          "the next failure waits the cap again");
-    pt_throttle_success(&r, T0 + 61, &backoff);
-    PT_OK(!pt_throttle_blocked(&r, T0 + 61, &ra) && r.failures == 0,
-          "a success ends the back-off at once");
+    PT_OK(wrong(&r, T0 + 60, &backoff) == 0
+          && pt_throttle_blocked(&r, T0 + 60, &ra) && ra == 60,
+          "the next failure is checked, and waits the cap again");
+    {
+        int hard;
+
+        PT_OK(pt_throttle_check(&r, T0 + 120, &backoff, &hard) == 0,
+              "open again after the cap");
+        pt_throttle_begin(&r, T0 + 120, &backoff);
+        pt_throttle_success(&r, T0 + 121, &backoff);
+        PT_OK(!pt_throttle_blocked(&r, T0 + 121, &ra) && r.failures == 0
+              && r.pending == 0, "a success ends the back-off at once");
+    }
+}
+
+/* A burst of 20 parallel attempts: no more fly at once than could all
+ * fail before the first delay (the 5 free ones and the one that would
+ * start it: 6); the others wait a second, uncounted.  Right ones do not
+ * add up to a block. */
+static void test_in_flight(void)
+{
+    pt_throttle_rec_t r;
+    apr_int64_t w;
+    int i, hard, flying = 0, soft = 0;
+
+    memset(&r, 0, sizeof(r));
+    for (i = 0; i < 20; i++) {
+        w = pt_throttle_check(&r, T0, &backoff, &hard);
+        if (w) {
+            soft += !hard && w == 1;
+            continue;
+        }
+        pt_throttle_begin(&r, T0, &backoff);
+        flying++;
+    }
+    PT_OK(flying == 6 && soft == 14, "20 at once: 6 fly, 14 wait a second "
+          "(%d, %d)", flying, soft);
+    for (i = 0; i < 6; i++) {
+        pt_throttle_failure(&r, T0, &backoff);
+    }
+    PT_OK(pt_throttle_check(&r, T0, &backoff, &hard) == 1 && hard,
+          "when they all fail, the back-off has begun");
+    PT_OK(r.failures == 6 && r.pending == 0, "6 failures, none in flight");
+
+    memset(&r, 0, sizeof(r));
+    for (i = 0; i < 100; i++) {
+        /* right passwords from one address, 6 in flight at a time */
+        if (pt_throttle_check(&r, T0, &backoff, &hard) == 0) {
+            pt_throttle_begin(&r, T0, &backoff);
+        }
+        if (r.pending == 6) {
+            while (r.pending) {
+                pt_throttle_success(&r, T0, &backoff);
+            }
+        }
+    }
+    PT_OK(!pt_throttle_blocked(&r, T0, &w) && r.failures == 0,
+          "right attempts in flight never start a back-off");
+
+    memset(&r, 0, sizeof(r));
+    pt_throttle_begin(&r, T0, &backoff);
+    for (i = 0; i < 6; i++) {
+        pt_throttle_begin(&r, T0, &backoff);
+    }
+    PT_OK(pt_throttle_check(&r, T0 + PT_THROTTLE_PENDING_TTL + 1, &backoff,
+                            &hard) == 0,
+          "attempts in flight that never ended are forgotten after %d s",
+          PT_THROTTLE_PENDING_TTL);
 }
 
 static void test_backoff_forget(void)
@@ -89,10 +164,10 @@ static void test_backoff_forget(void)
 
     memset(&r, 0, sizeof(r));
     for (i = 0; i < 5; i++) {
-        pt_throttle_count(&r, T0 + i, &backoff);
+        wrong(&r, T0 + i, &backoff);
     }
     PT_OK(!pt_throttle_blocked(&r, T0 + 5, &ra), "5 failures are free");
-    pt_throttle_count(&r, T0 + 5 + 3600, &backoff);
+    wrong(&r, T0 + 5 + 3600, &backoff);
     PT_OK(r.failures == 1 && !pt_throttle_blocked(&r, T0 + 3605, &ra),
           "after an hour of quiet the count starts again");
     PT_OK(pt_throttle_expiry(&r, T0 + 3605, &backoff) == T0 + 3605 + 3600,
@@ -103,31 +178,32 @@ static void test_budget(void)
 {
     pt_throttle_rec_t r;
     apr_int64_t ra;
-    int i, allowed = 0;
+    int i, hard, allowed = 0;
 
     memset(&r, 0, sizeof(r));
     for (i = 0; i < 20; i++) {
         /* 20 accounts sprayed from one address, one a second */
-        if (pt_throttle_blocked(&r, T0 + i, &ra)) {
-            PT_OK(pt_throttle_refused(&r, T0 + i, &budget) == 600 - i,
+        if (pt_throttle_check(&r, T0 + i, &budget, &hard)) {
+            PT_OK(hard && pt_throttle_refused(&r, T0 + i, &budget) == 600 - i,
                   "refused %d: wait for the window's end", i + 1);
             continue;
         }
         allowed++;
-        pt_throttle_count(&r, T0 + i, &budget);
+        pt_throttle_begin(&r, T0 + i, &budget);
+        pt_throttle_failure(&r, T0 + i, &budget);
     }
     PT_OK(allowed == 10, "10 of 20 allowed (got %d)", allowed);
     PT_OK(r.count == 10, "refusals are not counted against a budget");
     PT_OK(pt_throttle_expiry(&r, T0 + 30, &budget) == T0 + 600,
           "expires with the window");
     PT_OK(!pt_throttle_blocked(&r, T0 + 600, &ra), "a new window opens");
-    pt_throttle_count(&r, T0 + 600, &budget);
+    pt_throttle_begin(&r, T0 + 600, &budget);
     PT_OK(r.count == 1 && r.window_start == T0 + 600,
           "and counts from one");
 
     memset(&r, 0, sizeof(r));
     for (i = 0; i < 10; i++) {
-        pt_throttle_count(&r, T0, &budget);
+        pt_throttle_begin(&r, T0, &budget);
     }
     PT_OK(pt_throttle_blocked(&r, T0, &ra), "the 10th event closes it");
     pt_throttle_success(&r, T0 + 1, &budget);
@@ -143,7 +219,7 @@ static void test_report(void)
 
     memset(&r, 0, sizeof(r));
     for (i = 0; i < 6; i++) {
-        pt_throttle_count(&r, T0, &backoff);
+        wrong(&r, T0, &backoff);
     }
     PT_OK(r.block_started == T0, "the block started at the 6th failure");
     for (i = 0; i < 10; i++) {
@@ -156,7 +232,7 @@ static void test_report(void)
     PT_OK(!pt_throttle_report(&r, T0 + 3600),
           "no report when not blocked");
     for (i = 0; i < 6; i++) {
-        pt_throttle_count(&r, T0 + 4000, &backoff);
+        wrong(&r, T0 + 4000, &backoff);
     }
     PT_OK(r.block_started == T0 + 4000 && pt_throttle_report(&r, T0 + 4000),
           "a new block is reported again");
@@ -171,6 +247,8 @@ static void test_codec(apr_pool_t *p)
     memset(&r, 0, sizeof(r));
     r.failures = 7;
     r.count = 3;
+    r.pending = 2;
+    r.pending_at = T0 - 3;
     r.last = T0;
     r.window_start = T0 - 10;
     r.blocked_until = T0 + 8;
@@ -191,7 +269,7 @@ static void test_codec(apr_pool_t *p)
     PT_OK(pt_throttle_decode(bad, sizeof(bad), &back) == APR_EINVAL,
           "a wrong magic is refused");
     memcpy(bad, buf, sizeof(bad));
-    bad[28] = 0x80;     /* blocked_until negative */
+    bad[40] = 0x80;     /* blocked_until negative */
     PT_OK(pt_throttle_decode(bad, sizeof(bad), &back) == APR_EINVAL,
           "a negative time is refused");
     memcpy(bad, buf, sizeof(bad));
@@ -232,6 +310,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     test_delay();
     test_backoff_burst();
+    test_in_flight();
     test_backoff_forget();
     test_budget();
     test_report();
