@@ -581,7 +581,8 @@ int portal_csrf_check(portal_req_t *req);
 /* ---- portal_auth.c */
 int portal_login_get(portal_req_t *req);
 int portal_login_post(portal_req_t *req);
-/* Check a username (or email) and password the way sign-in does, under
+/* (portal_signin.c) Check a username (or email) and password the way
+ * sign-in does, under
  * the throttle (purpose "password") and the argon2 gate: the same work
  * whether or not the account exists or has a password; legacy hashes
  * upgraded; a right password records the address as known for the

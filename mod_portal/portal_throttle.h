@@ -76,12 +76,29 @@ const char *portal_cmd_argon2_max(cmd_parms *cmd, void *dc,
 const char *portal_cmd_argon2_wait(cmd_parms *cmd, void *dc,
                                    const char *arg);
 
-/* ---- portal_throttle.c: the shared records */
+/* ---- portal_throttle_cache.c: where the records live */
 int portal_throttle_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp);
 int portal_throttle_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                 apr_pool_t *ptemp, server_rec *s);
 void portal_throttle_child_init(apr_pool_t *pchild, server_rec *s);
+/* 1 once this generation's cache is set up. */
+int portal_th_ready(void);
+/* PortalThrottleCache as configured, for messages. */
+const char *portal_th_spec(void);
+/* The mutex every read-modify-write of the records holds. */
+apr_status_t portal_th_lock(server_rec *s);
+void portal_th_unlock(void);
+/* Under the lock: read a record (zeros when absent: APR_NOTFOUND; an
+ * unreadable one counts as absent), or the cache's error. */
+apr_status_t portal_th_get(server_rec *s, const char *key,
+                           pt_throttle_rec_t *rec, apr_pool_t *p);
+/* Under the lock: write it back with its expiry (removed when idle). */
+apr_status_t portal_th_put(server_rec *s, const char *key,
+                           const pt_throttle_rec_t *rec, apr_int64_t now,
+                           const pt_throttle_limits_t *lim, apr_pool_t *p);
+
+/* ---- portal_throttle.c: the checks */
 
 /* A guessable secret about to be checked. */
 typedef struct portal_guard_t {
@@ -143,6 +160,11 @@ int portal_throttled_after(portal_req_t *req, apr_int64_t retry,
                            const char *what);
 /* The message of a refusal. */
 const char *portal_throttle_message(apr_pool_t *p, apr_int64_t retry);
+
+/* ---- portal_signin.c (with portal_check_login, portal.h) */
+/* Has the client's network given the right password of account id (its
+ * numeric id) before?  0 when the throttle is off here. */
+int portal_known_address(portal_req_t *req, pt_db_t *db, const char *id);
 
 /* ---- portal_argon2.c: the gate and counted password work */
 void portal_argon2_child_init(apr_pool_t *pchild, server_rec *s);
