@@ -439,10 +439,10 @@ const command_rec portal_cmds[] = {
                   (void *)(long)PORTAL_TH_ACCOUNT, RSRC_CONF | ACCESS_CONF,
                   "N SECONDS: failed guesses of one account from addresses "
                   "it never signed in from (default 30 3600)"),
-    AP_INIT_TAKE2("PortalThrottleWriteBudget", portal_cmd_throttle_budget,
-                  (void *)(long)PORTAL_TH_WRITE, RSRC_CONF | ACCESS_CONF,
-                  "N SECONDS: sign-ups, password-reset and confirmation "
-                  "requests from one address, each (default 200 3600)"),
+    AP_INIT_TAKE_ARGV("PortalThrottleWriteBudget", portal_cmd_throttle_write,
+                      NULL, RSRC_CONF | ACCESS_CONF, "N SECONDS [signup] "
+                      "[forgot] [resend]: such requests from one address "
+                      "(default 200 3600 signup, 20 3600 forgot resend)"),
     AP_INIT_TAKE2("PortalThrottleAddressBudget", portal_cmd_throttle_budget,
                   (void *)(long)PORTAL_TH_ADDRESS, RSRC_CONF | ACCESS_CONF,
                   "N SECONDS: messages requested for one email address "

@@ -101,6 +101,8 @@ static const job_t jobs[] = {
       portal_store_cleanup_run },
     { "ioc", portal_ioc_tick, portal_ioc_run },
     { "throttle", portal_throttle_job_interval, portal_throttle_job },
+    { "throttle-cleanup", portal_conf_cleanup_interval,
+      portal_throttle_cleanup_job },
     { NULL, NULL, NULL }
 };
 

@@ -288,8 +288,13 @@ apr_int64_t portal_throttle_write(portal_req_t *req, const char *purpose,
     if (!portal_throttle_enabled(req)) {
         return 0;
     }
-    slot_set(req, &sl[n++], PORTAL_TH_WRITE, purpose, "ip", "write-budget",
+    slot_set(req, &sl[n], PORTAL_TH_WRITE, purpose, "ip", "write-budget",
              client_net(req), NULL);
+    portal_throttle_write_limits(req, !strcmp(purpose, "forgot")
+                                      ? PORTAL_TH_FORGOT
+                                      : !strcmp(purpose, "resend")
+                                        ? PORTAL_TH_RESEND : PORTAL_TH_SIGNUP,
+                                 &sl[n++].lim);
     if (address) {
         const char *lc = pt_ascii_lower(p, address);
 

@@ -25,7 +25,8 @@ typedef struct portal_throttle_dir_t {
     int bo_free, bo_base, bo_cap, bo_forget;    /* PortalThrottleBackoff */
     int ip_budget, ip_window;       /* PortalThrottleIPBudget */
     int acct_budget, acct_window;   /* PortalThrottleAccountBudget */
-    int write_budget, write_window; /* PortalThrottleWriteBudget */
+    /* PortalThrottleWriteBudget, by portal_th_write_e */
+    int write_budget[3], write_window[3];
     int addr_budget, addr_window;   /* PortalThrottleAddressBudget */
     int argon2_max;                 /* PortalArgon2Concurrency */
     apr_interval_time_t argon2_wait;    /* PortalArgon2Wait; -1 unset */
@@ -38,7 +39,8 @@ typedef struct portal_throttle_dir_t {
 #define PORTAL_TH_FORGET 3600
 #define PORTAL_TH_IP_BUDGET 100
 #define PORTAL_TH_ACCT_BUDGET 30
-#define PORTAL_TH_WRITE_BUDGET 200
+#define PORTAL_TH_SIGNUP_BUDGET 200     /* sign-ups: a test run makes ~80 */
+#define PORTAL_TH_MAIL_BUDGET 20        /* forgot-password, resend */
 #define PORTAL_TH_ADDR_BUDGET 5
 #define PORTAL_TH_WINDOW 3600
 #define PORTAL_ARGON2_WAIT apr_time_from_sec(2)
@@ -48,9 +50,16 @@ typedef enum {
     PORTAL_TH_PAIR,         /* back-off of one secret from one address */
     PORTAL_TH_IP,           /* failed guesses per address, all accounts */
     PORTAL_TH_ACCOUNT,      /* failed guesses per account, all addresses */
-    PORTAL_TH_WRITE,        /* anonymous writes per address */
+    PORTAL_TH_WRITE,        /* anonymous writes per address (+ purpose) */
     PORTAL_TH_ADDRESS       /* mail to one address */
 } portal_th_kind_e;
+
+/* The anonymous writes, each with its own budget. */
+typedef enum {
+    PORTAL_TH_SIGNUP,
+    PORTAL_TH_FORGOT,
+    PORTAL_TH_RESEND
+} portal_th_write_e;
 
 /* ---- portal_throttle_conf.c */
 portal_throttle_dir_t *portal_throttle_dir_create(apr_pool_t *p);
@@ -62,6 +71,10 @@ const portal_throttle_dir_t *portal_throttle_dir(const portal_req_t *req);
 int portal_throttle_enabled(const portal_req_t *req);
 void portal_throttle_limits(const portal_req_t *req, portal_th_kind_e kind,
                             pt_throttle_limits_t *out);
+/* The budget of one kind of anonymous write. */
+void portal_throttle_write_limits(const portal_req_t *req,
+                                  portal_th_write_e which,
+                                  pt_throttle_limits_t *out);
 int portal_argon2_max(const portal_req_t *req);
 apr_interval_time_t portal_argon2_wait(const portal_req_t *req);
 const char *portal_cmd_throttle_flag(cmd_parms *cmd, void *dc, int on);
@@ -71,6 +84,8 @@ const char *portal_cmd_throttle_backoff(cmd_parms *cmd, void *dc, int argc,
                                         char *const argv[]);
 const char *portal_cmd_throttle_budget(cmd_parms *cmd, void *dc,
                                        const char *n, const char *secs);
+const char *portal_cmd_throttle_write(cmd_parms *cmd, void *dc, int argc,
+                                      char *const argv[]);
 const char *portal_cmd_argon2_max(cmd_parms *cmd, void *dc,
                                   const char *arg);
 const char *portal_cmd_argon2_wait(cmd_parms *cmd, void *dc,
@@ -184,10 +199,14 @@ int portal_busy(portal_req_t *req,
 /* ---- portal_throttle_admin.c: /admin/throttle */
 int portal_admin_throttle_get(portal_req_t *req);
 int portal_admin_throttle_lift_post(portal_req_t *req);
-/* The throttle job: lifts portalctl asked for, old events and known
- * addresses purged. */
+/* The "throttle" job (every few seconds): the lifts portalctl asked for. */
 apr_status_t portal_throttle_job(server_rec *s, pt_db_t *db,
                                  const char **result);
 int portal_throttle_job_interval(const portal_srv_t *c);
+/* The "throttle-cleanup" job (PortalSessionCleanupInterval): events older
+ * than 30 days, sign-in networks unused for 90 days or beyond an
+ * account's 20 newest. */
+apr_status_t portal_throttle_cleanup_job(server_rec *s, pt_db_t *db,
+                                         const char **result);
 
 #endif /* PORTAL_THROTTLE_H */

@@ -165,7 +165,7 @@ int portal_admin_throttle_lift_post(portal_req_t *req)
     return portal_redirect(req, "/admin/throttle?lifted=1");
 }
 
-/* ------------------------------------------------------------ job */
+/* ------------------------------------------------------------ jobs */
 
 int portal_throttle_job_interval(const portal_srv_t *c)
 {
@@ -198,17 +198,27 @@ apr_status_t portal_throttle_job(server_rec *s, pt_db_t *db,
                          pt_row_get(row, "id"));
         }
     }
+    *result = apr_psprintf(db->pool, "%d blocks lifted for portalctl",
+                           lifted);
+    return rv;
+}
+
+apr_status_t portal_throttle_cleanup_job(server_rec *s, pt_db_t *db,
+                                         const char **result)
+{
+    apr_int64_t now = now_sec();
+    int events = 0, known = 0;
+    apr_status_t rv;
+
+    rv = pt_db_exec(db, "throttle_events_purge", &events,
+                    PT_ARGS(apr_psprintf(db->pool, "%" APR_INT64_T_FMT,
+                                         now - EVENTS_KEEP)));
     if (rv == APR_SUCCESS) {
-        rv = pt_db_exec(db, "throttle_events_purge", NULL,
-                        PT_ARGS(apr_psprintf(db->pool, "%" APR_INT64_T_FMT,
-                                             now - EVENTS_KEEP)));
-    }
-    if (rv == APR_SUCCESS) {
-        rv = pt_db_exec(db, "login_ips_purge", NULL,
+        rv = pt_db_exec(db, "login_ips_purge", &known,
                         PT_ARGS(apr_psprintf(db->pool, "%" APR_INT64_T_FMT,
                                              now - KNOWN_KEEP)));
     }
-    *result = apr_psprintf(db->pool, "%d blocks lifted for portalctl",
-                           lifted);
+    *result = apr_psprintf(db->pool, "%d old throttle events and %d old "
+                           "sign-in networks purged", events, known);
     return rv;
 }

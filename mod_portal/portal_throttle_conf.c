@@ -25,7 +25,8 @@ portal_throttle_dir_t *portal_throttle_dir_create(apr_pool_t *p)
     t->bo_free = PORTAL_UNSET;
     t->ip_budget = PORTAL_UNSET;
     t->acct_budget = PORTAL_UNSET;
-    t->write_budget = PORTAL_UNSET;
+    t->write_budget[0] = t->write_budget[1] = t->write_budget[2]
+        = PORTAL_UNSET;
     t->addr_budget = PORTAL_UNSET;
     t->argon2_max = PORTAL_UNSET;
     t->argon2_wait = -1;
@@ -40,6 +41,7 @@ portal_throttle_dir_t *portal_throttle_dir_merge(apr_pool_t *p,
 {
     portal_throttle_dir_t *t = apr_pcalloc(p, sizeof(*t));
     const portal_throttle_dir_t *from;
+    int i;
 
     if (!base || !add) {
         return portal_throttle_dir_create(p);
@@ -56,9 +58,11 @@ portal_throttle_dir_t *portal_throttle_dir_merge(apr_pool_t *p,
     from = PICK(acct_budget);
     t->acct_budget = from->acct_budget;
     t->acct_window = from->acct_window;
-    from = PICK(write_budget);
-    t->write_budget = from->write_budget;
-    t->write_window = from->write_window;
+    for (i = 0; i < 3; i++) {
+        from = PICK(write_budget[i]);
+        t->write_budget[i] = from->write_budget[i];
+        t->write_window[i] = from->write_window[i];
+    }
     from = PICK(addr_budget);
     t->addr_budget = from->addr_budget;
     t->addr_window = from->addr_window;
@@ -72,7 +76,8 @@ const portal_throttle_dir_t *portal_throttle_dir(const portal_req_t *req)
 {
     static const portal_throttle_dir_t none = {
         PORTAL_UNSET, PORTAL_UNSET, 0, 0, 0, PORTAL_UNSET, 0, PORTAL_UNSET,
-        0, PORTAL_UNSET, 0, PORTAL_UNSET, 0, PORTAL_UNSET, -1
+        0, { PORTAL_UNSET, PORTAL_UNSET, PORTAL_UNSET }, { 0, 0, 0 },
+        PORTAL_UNSET, 0, PORTAL_UNSET, -1
     };
 
     return req->dir && req->dir->throttle ? req->dir->throttle : &none;
@@ -117,13 +122,24 @@ void portal_throttle_limits(const portal_req_t *req, portal_th_kind_e kind,
         budget(out, t->acct_budget, t->acct_window, PORTAL_TH_ACCT_BUDGET);
         break;
     case PORTAL_TH_WRITE:
-        budget(out, t->write_budget, t->write_window,
-               PORTAL_TH_WRITE_BUDGET);
+        portal_throttle_write_limits(req, PORTAL_TH_SIGNUP, out);
         break;
     case PORTAL_TH_ADDRESS:
         budget(out, t->addr_budget, t->addr_window, PORTAL_TH_ADDR_BUDGET);
         break;
     }
+}
+
+void portal_throttle_write_limits(const portal_req_t *req,
+                                  portal_th_write_e which,
+                                  pt_throttle_limits_t *out)
+{
+    const portal_throttle_dir_t *t = portal_throttle_dir(req);
+
+    memset(out, 0, sizeof(*out));
+    budget(out, t->write_budget[which], t->write_window[which],
+           which == PORTAL_TH_SIGNUP ? PORTAL_TH_SIGNUP_BUDGET
+                                     : PORTAL_TH_MAIL_BUDGET);
 }
 
 int portal_argon2_max(const portal_req_t *req)
@@ -239,14 +255,50 @@ const char *portal_cmd_throttle_budget(cmd_parms *cmd, void *dc,
         t->acct_budget = budget;
         t->acct_window = window;
         break;
-    case PORTAL_TH_WRITE:
-        t->write_budget = budget;
-        t->write_window = window;
-        break;
     default:
         t->addr_budget = budget;
         t->addr_window = window;
         break;
+    }
+    return NULL;
+}
+
+/* PortalThrottleWriteBudget N SECONDS [signup] [forgot] [resend] (none
+ * named: all three) */
+const char *portal_cmd_throttle_write(cmd_parms *cmd, void *dc, int argc,
+                                      char *const argv[])
+{
+    static const char *const names[3] = { "signup", "forgot", "resend" };
+    portal_throttle_dir_t *t = dconf(dc);
+    int budget, window, which[3] = { 0, 0, 0 }, i, j;
+    const char *err;
+
+    if (argc < 2) {
+        return "PortalThrottleWriteBudget takes N SECONDS and, optionally, "
+               "which writes: signup, forgot, resend (default all three)";
+    }
+    err = portal_parse_int(cmd, argv[0], 1, 1000000, &budget);
+    if (!err) {
+        err = portal_parse_int(cmd, argv[1], 1, 30L * 86400, &window);
+    }
+    if (err) {
+        return err;
+    }
+    for (i = 2; i < argc; i++) {
+        for (j = 0; j < 3 && strcasecmp(argv[i], names[j]); j++) {
+            continue;
+        }
+        if (j == 3) {
+            return apr_psprintf(cmd->pool, "PortalThrottleWriteBudget: '%s' "
+                                "is not signup, forgot or resend", argv[i]);
+        }
+        which[j] = 1;
+    }
+    for (j = 0; j < 3; j++) {
+        if (argc == 2 || which[j]) {
+            t->write_budget[j] = budget;
+            t->write_window[j] = window;
+        }
     }
     return NULL;
 }

@@ -350,4 +350,34 @@ is($res->code, 303, 'and the account itself is fine');
     is($res->code, 303, 'alone, a sign-in passes the gate');
 }
 
+# --- what the throttle keeps in the database does not grow without end
+{
+    my (undef, $u) = register_user(client());
+    my ($uid) = dbh()->selectrow_array('SELECT id FROM users WHERE username = ?', undef, $u);
+    my $now = time;
+    # 25 networks the account signed in from, one of them 100 days ago
+    for my $i (1 .. 25) {
+        dbh()->do('INSERT INTO login_ips (user_id, ip, first_at, last_at) VALUES (?, ?, ?, ?)',
+                  undef, $uid, "198.51.100.$i", $now - 1000 + $i,
+                  $i == 1 ? $now - 100 * 86400 : $now - 1000 + $i);
+    }
+    dbh()->do("INSERT INTO throttle_events (cache_key, purpose, scope, reason, ip, route, started_at, until_at) "
+              . "VALUES ('pt1:password:ip:old', 'password', 'ip', 'ip-budget', '198.51.100.1', '/login', ?, ?)",
+              undef, $now - 31 * 86400, $now - 31 * 86400 + 3600);
+    my $until = time + 20;
+    my ($n, $old);
+    while (time < $until) {
+        ($n) = dbh()->selectrow_array('SELECT COUNT(*) FROM login_ips WHERE user_id = ?', undef, $uid);
+        ($old) = dbh()->selectrow_array("SELECT COUNT(*) FROM throttle_events WHERE cache_key = 'pt1:password:ip:old'");
+        last if $n <= 20 && !$old;
+        select(undef, undef, undef, 0.25);
+    }
+    is($n, 20, "the cleanup job keeps an account's 20 newest sign-in networks");
+    my ($gone) = dbh()->selectrow_array(
+        "SELECT COUNT(*) FROM login_ips WHERE user_id = ? AND ip IN ('198.51.100.1', '198.51.100.2', "
+        . "'198.51.100.3', '198.51.100.4', '198.51.100.5')", undef, $uid);
+    is($gone, 0, 'the oldest (and the one unused for 100 days) are gone');
+    is($old, 0, 'and throttle events older than 30 days');
+}
+
 done_testing();
