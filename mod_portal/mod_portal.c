@@ -8,10 +8,13 @@
 
 #include "portal.h"
 #include "mod_watchdog.h"
+#include "portal_throttle.h"
 
 static void portal_child_init(apr_pool_t *pchild, server_rec *s)
 {
     portal_db_child_init(pchild, s);
+    portal_throttle_child_init(pchild, s);
+    portal_argon2_child_init(pchild, s);
     portal_jobs_child_init(pchild, s);
     portal_exports_child_init(pchild, s);
 }
@@ -32,6 +35,8 @@ static void portal_register_hooks(apr_pool_t *p)
      * error code" and SIGABRT at shutdown).  The process is ending: let
      * the kernel reclaim it. */
     OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
+    ap_hook_pre_config(portal_throttle_pre_config, NULL, NULL,
+                       APR_HOOK_MIDDLE);
     ap_hook_post_config(portal_post_config, NULL, succ_wd, APR_HOOK_MIDDLE);
     ap_hook_pre_config(portal_exports_pre_config, NULL, NULL,
                        APR_HOOK_MIDDLE);
@@ -39,6 +44,8 @@ static void portal_register_hooks(apr_pool_t *p)
                         APR_HOOK_MIDDLE);
     ap_hook_post_config(portal_restart_post_config, NULL, succ_oidc,
                         APR_HOOK_REALLY_FIRST);
+    ap_hook_post_config(portal_throttle_post_config, NULL, NULL,
+                        APR_HOOK_MIDDLE);
     ap_hook_child_init(portal_child_init, pred_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(portal_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* Secrets in URLs: hidden before any other module reads the URL,

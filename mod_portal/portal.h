@@ -140,6 +140,7 @@ typedef struct portal_srv_t {
     int mail_retention;         /* seconds a sent message's data is kept */
     int change_code;            /* 0/1: confirm password changes by code */
     const char *oidc_label;     /* sign-in button for <mount>/oidc/login */
+    const char *throttle_cache; /* PortalThrottleCache (the main server's) */
     portal_files_conf_t files;
     portal_ioc_conf_t ioc;
     portal_api_conf_t api;
@@ -175,6 +176,8 @@ typedef struct portal_dir_t {
     int export_max_user;        /* PortalIocExportMaxPerUser here */
     /* PortalRoleUploadTypes, by role index ("" any); NULL unset */
     const char *role_types[PORTAL_ROLE_COUNT];
+    /* PortalThrottle* and PortalArgon2* (portal_throttle.h) */
+    struct portal_throttle_dir_t *throttle;
 } portal_dir_t;
 
 /* Defaults (documented in docs/directives.md). */
@@ -463,6 +466,12 @@ typedef struct portal_new_user_t {
     const char *role;           /* "client", "operations", "admin" */
     int verified;               /* 1: no confirmation needed */
     int mail_link;              /* 1: mail the confirmation link */
+    int self_signup;            /* 1: anonymous sign-up: throttled, and a
+                                   taken email is answered as a new one */
+    /* set by portal_user_create */
+    apr_int64_t retry;          /* 429: seconds to wait (PORTAL_TH_DOWN:
+                                   the throttle failed) */
+    int busy;                   /* 503: the argon2 gate stayed full */
 } portal_new_user_t;
 /* The fields of a sign-up form (or JSON body) in req->form. */
 void portal_new_user_from_form(portal_req_t *req, portal_new_user_t *nu,
@@ -473,9 +482,11 @@ portal_user_t *portal_user_from_row(apr_pool_t *p, const pt_row_t *row,
                                     apr_int64_t id);
 /* Validate and create the account (with its confirmation mail, in one
  * transaction).  OK with *uuid (and *verify_token when not verified);
- * else 400 (invalid fields), 409 (taken) or 5xx, with *errors (field ->
- * message, or NULL) for the caller's response. */
-int portal_user_create(portal_req_t *req, const portal_new_user_t *nu,
+ * else 400 (invalid fields), 409 (taken; for a self sign-up only the
+ * username: a taken address gets OK and its owner a mail), 429
+ * (nu->retry), 503 (nu->busy: the argon2 gate; else the database) or 500,
+ * with *errors (field -> message, or NULL) for the caller's response. */
+int portal_user_create(portal_req_t *req, portal_new_user_t *nu,
                        const char **uuid, const char **verify_token,
                        json_t **errors);
 
@@ -593,12 +604,19 @@ int portal_csrf_check(portal_req_t *req);
 /* ---- portal_auth.c */
 int portal_login_get(portal_req_t *req);
 int portal_login_post(portal_req_t *req);
-/* Check a username (or email) and password the way sign-in does (the
- * same time whether or not the account exists; legacy hashes upgraded).
- * 1 with *row (user_by_login's columns) on a match, 0 when wrong, -1 on
- * a database error. */
+/* (portal_signin.c) Check a username (or email) and password the way
+ * sign-in does, under
+ * the throttle (purpose "password") and the argon2 gate: the same work
+ * whether or not the account exists or has a password; legacy hashes
+ * upgraded; a right password records the address as known for the
+ * account.  1 with *row (user_by_login's columns) on a match, 0 when
+ * wrong, -1 on a database error, PORTAL_LOGIN_THROTTLED (refused before
+ * any work: *retry seconds to wait, or PORTAL_TH_DOWN) or
+ * PORTAL_LOGIN_BUSY (the gate stayed full). */
+#define PORTAL_LOGIN_THROTTLED (-3)
+#define PORTAL_LOGIN_BUSY (-2)
 int portal_check_login(portal_req_t *req, pt_db_t *db, const char *login,
-                       const char *pw, pt_row_t **row);
+                       const char *pw, pt_row_t **row, apr_int64_t *retry);
 int portal_register_get(portal_req_t *req);
 int portal_register_post(portal_req_t *req);
 int portal_logout_post(portal_req_t *req);

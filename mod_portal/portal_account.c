@@ -17,6 +17,7 @@
 #include "pt_crypto.h"
 #include "pt_validate.h"
 #include "pt_ua.h"
+#include "portal_throttle.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -209,6 +210,7 @@ int portal_resend_verification_post(portal_req_t *req)
     const char *email, *uid;
     pt_row_t *u = NULL, *last = NULL;
     pt_db_t *db;
+    apr_int64_t retry;
     int rc;
 
     if (!portal_read_checked(req, verify_error, &rc)) {
@@ -218,6 +220,11 @@ int portal_resend_verification_post(portal_req_t *req)
     if (pt_validate_email(email)) {
         return verify_page(req, HTTP_BAD_REQUEST, "Enter the email address "
                            "you registered with.", NULL);
+    }
+    /* an anonymous write, and a mail to that address */
+    retry = portal_throttle_write(req, "resend", email);
+    if (retry) {
+        return portal_throttled(req, retry, verify_error);
     }
     db = portal_db_get(req);
     if (!db) {
@@ -279,6 +286,7 @@ int portal_forgot_password_post(portal_req_t *req)
     apr_pool_t *p = req->r->pool;
     const char *email;
     pt_db_t *db;
+    apr_int64_t retry;
     int rc;
 
     if (!portal_read_checked(req, forgot_error, &rc)) {
@@ -288,6 +296,12 @@ int portal_forgot_password_post(portal_req_t *req)
     if (pt_validate_email(email)) {
         return forgot_page(req, HTTP_BAD_REQUEST, "Enter a valid email "
                            "address.", NULL);
+    }
+    /* at request time: requests per client address, and per address
+     * asked for (whether or not it has an account: the same answer) */
+    retry = portal_throttle_write(req, "forgot", email);
+    if (retry) {
+        return portal_throttled(req, retry, forgot_error);
     }
     db = portal_db_get(req);
     if (!db || pt_db_exec(db, "reset_request_insert", NULL,
@@ -347,7 +361,6 @@ int portal_reset_password_post(portal_req_t *req)
 {
     request_rec *r = req->r;
     apr_pool_t *p = r->pool;
-    pt_argon2_params_t params = portal_conf_argon2(req->conf);
     const char *msg, *tok, *fresh, *confirm, *why, *hash, *uid, *bad;
     json_t *errors;
     pt_row_t *row;
@@ -389,7 +402,11 @@ int portal_reset_password_post(portal_req_t *req)
         return reset_page(req, HTTP_BAD_REQUEST, tok, "Your password was "
                           "not changed.", errors);
     }
-    if (pt_password_hash(p, fresh, &params, &hash) != APR_SUCCESS) {
+    rc = portal_pw_hash(req, fresh, &hash);
+    if (rc == HTTP_SERVICE_UNAVAILABLE) {
+        return portal_busy(req, NULL);
+    }
+    if (rc != OK) {
         return portal_error(req, HTTP_INTERNAL_SERVER_ERROR, "Your new "
                             "password could not be stored safely. Nothing "
                             "was changed; please try again.");
@@ -428,6 +445,9 @@ int portal_reset_password_post(portal_req_t *req)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0702)
                   "user %s reset their password from %s",
                   pt_row_get(row, "uuid"), r->useragent_ip);
+    /* the mailbox is proven: whatever guessing closed the account to new
+     * addresses is over for its owner */
+    portal_throttle_forget_account(req, pt_row_get(row, "uuid"));
     /* this browser's session (if any) ended with all the others */
     if (req->session_hash) {
         portal_session_destroy(req);

@@ -19,6 +19,7 @@
 #include "portal.h"
 #include "pt_crypto.h"
 #include "pt_validate.h"
+#include "portal_throttle.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -305,6 +306,9 @@ int portal_admin_new_post(portal_req_t *req)
         return portal_error(req, rc, "The password could not be stored "
                             "safely. Nothing was saved; please try again.");
     default:
+        if (nu.busy) {
+            return portal_busy(req, new_rerender);
+        }
         return portal_db_fail(req, "creating an account");
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, PORTAL_LOGNO(0900)

@@ -22,6 +22,7 @@
 
 #include "portal.h"
 #include "pt_crypto.h"
+#include "portal_throttle.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -81,6 +82,7 @@ static int api_login(portal_req_t *req, int roles, const char *kind,
     pt_row_t *row;
     pt_db_t *db;
     int rc, expires_in;
+    apr_int64_t retry;
 
     rc = portal_api_read_body(req, &msg);
     if (rc != OK) {
@@ -99,11 +101,21 @@ static int api_login(portal_req_t *req, int roles, const char *kind,
     if (!db) {
         return portal_db_fail(req, "API sign-in");
     }
-    rc = portal_check_login(req, db, login, pw, &row);
+    rc = portal_check_login(req, db, login, pw, &row, &retry);
+    if (rc == PORTAL_LOGIN_THROTTLED) {
+        return portal_throttled(req, retry, NULL);
+    }
+    if (rc == PORTAL_LOGIN_BUSY) {
+        return portal_busy(req, NULL);
+    }
     if (rc < 0) {
         return portal_db_fail(req, "API sign-in");
     }
     if (!rc) {
+        if (retry > 0) {
+            return portal_throttled_after(req, retry, NULL, "Incorrect "
+                                          "username or password.");
+        }
         return portal_error(req, HTTP_UNAUTHORIZED,
                             "Incorrect username or password.");
     }
@@ -190,6 +202,9 @@ int portal_api_client_signup(portal_req_t *req)
     portal_new_user_from_form(req, &nu, "client");
     nu.verified = 0;            /* as on the web: see portal_auth.c */
     nu.mail_link = req->verify_email && !give_url;
+    nu.self_signup = 1;
+    /* a taken email is answered as a new one (its owner is mailed); with
+     * give_url it gets a verify-url of the same shape that opens nothing */
     rc = portal_user_create(req, &nu, &uuid,
                             give_url && req->verify_email ? &tok : NULL,
                             &errors);
@@ -197,9 +212,15 @@ int portal_api_client_signup(portal_req_t *req)
         out = json_pack("{s:s, s:s, s:O}", "error",
                         rc == HTTP_CONFLICT ? "conflict" : "bad_request",
                         "message", rc == HTTP_CONFLICT
-                        ? "That username or email address is taken."
+                        ? "That username is taken."
                         : "Some fields are not valid.", "fields", errors);
         return portal_json(req, rc, portal_pool_json(r->pool, out));
+    }
+    if (rc == HTTP_TOO_MANY_REQUESTS) {
+        return portal_throttled(req, nu.retry, NULL);
+    }
+    if (rc == HTTP_SERVICE_UNAVAILABLE && nu.busy) {
+        return portal_busy(req, NULL);
     }
     if (rc != OK) {
         return portal_error(req, rc, "The account could not be created. "

@@ -16,6 +16,7 @@
 #include "portal.h"
 #include "pt_crypto.h"
 #include "pt_validate.h"
+#include "portal_throttle.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -76,53 +77,6 @@ int portal_login_get(portal_req_t *req)
     return login_page(req, HTTP_OK, NULL);
 }
 
-int portal_check_login(portal_req_t *req, pt_db_t *db, const char *login,
-                       const char *pw, pt_row_t **out)
-{
-    request_rec *r = req->r;
-    pt_argon2_params_t params = portal_conf_argon2(req->conf);
-    const char *lc = pt_ascii_lower(r->pool, login), *stored, *fresh;
-    pt_row_t *row;
-    int match = 0, rehash = 0;
-
-    *out = NULL;
-    if (pt_db_one(db, "user_by_login", &row, PT_ARGS(lc, lc, lc))
-        != APR_SUCCESS) {
-        return -1;
-    }
-    if (!row) {
-        /* the same work as a real check: timing tells nothing */
-        pt_password_dummy_verify(r->pool, pw, &params);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0403)
-                      "failed sign-in from %s", r->useragent_ip);
-        return 0;
-    }
-    stored = pt_row_get(row, "password_hash");
-    if (pt_password_verify(r->pool, pw, stored, &params, &match, &rehash)
-        != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PORTAL_LOGNO(0402)
-                      "user %s has a password hash in an unknown format",
-                      pt_row_get(row, "uuid"));
-        match = 0;
-    }
-    if (!match) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0450)
-                      "failed sign-in from %s", r->useragent_ip);
-        return 0;
-    }
-    if (rehash
-        && pt_password_hash(r->pool, pw, &params, &fresh) == APR_SUCCESS
-        && pt_db_exec(db, "user_upgrade_hash", NULL,
-                      PT_ARGS(fresh, pt_row_get(row, "id"), stored))
-           == APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0404)
-                      "upgraded the password hash of user %s to argon2id",
-                      pt_row_get(row, "uuid"));
-    }
-    *out = row;
-    return 1;
-}
-
 int portal_login_post(portal_req_t *req)
 {
     request_rec *r = req->r;
@@ -130,7 +84,7 @@ int portal_login_post(portal_req_t *req)
     pt_row_t *row;
     pt_db_t *db;
     int rc, match;
-    apr_int64_t uid;
+    apr_int64_t uid, retry;
 
     if (req->user) {
         return portal_redirect(req, "/dashboard");
@@ -148,11 +102,21 @@ int portal_login_post(portal_req_t *req)
     if (!db) {
         return portal_db_fail(req, "sign-in");
     }
-    match = portal_check_login(req, db, login, pw, &row);
+    match = portal_check_login(req, db, login, pw, &row, &retry);
     if (match < 0) {
+        if (match == PORTAL_LOGIN_THROTTLED) {
+            return portal_throttled(req, retry, login_page);
+        }
+        if (match == PORTAL_LOGIN_BUSY) {
+            return portal_busy(req, login_page);
+        }
         return portal_db_fail(req, "sign-in");
     }
     if (!match) {
+        if (retry > 0) {
+            return portal_throttled_after(req, retry, login_page,
+                                          "Incorrect username or password.");
+        }
         return login_page(req, HTTP_UNAUTHORIZED,
                           "Incorrect username or password.");
     }
@@ -256,6 +220,7 @@ int portal_register_post(portal_req_t *req)
      * not take the account for confirmed) */
     nu.verified = 0;
     nu.mail_link = req->verify_email;
+    nu.self_signup = 1;
     rc = portal_user_create(req, &nu, &uuid, NULL, &errors);
     switch (rc) {
     case OK:
@@ -264,10 +229,15 @@ int portal_register_post(portal_req_t *req)
     case HTTP_CONFLICT:
         return register_page_with(req, rc, "Please correct the fields "
                                   "marked below.", errors);
+    case HTTP_TOO_MANY_REQUESTS:
+        return portal_throttled(req, nu.retry, register_page);
     case HTTP_INTERNAL_SERVER_ERROR:
         return portal_error(req, rc, "Your password could not be stored "
                             "safely. Nothing was saved; please try again.");
     default:
+        if (nu.busy) {
+            return portal_busy(req, register_page);
+        }
         return portal_db_fail(req, "registration");
     }
 }
@@ -337,12 +307,14 @@ int portal_change_password_get(portal_req_t *req)
 int portal_change_password_post(portal_req_t *req)
 {
     request_rec *r = req->r;
-    pt_argon2_params_t params = portal_conf_argon2(req->conf);
     const char *cur, *fresh, *confirm, *hash, *uid;
     json_t *errors;
     pt_row_t *row;
     pt_db_t *db;
-    int rc, match = 0;
+    portal_guard_t g;
+    pt_pw_check_t c;
+    apr_int64_t retry;
+    int rc;
 
     if (!portal_read_checked(req, password_page, &rc)) {
         return rc;
@@ -379,14 +351,44 @@ int portal_change_password_post(portal_req_t *req)
         || !row) {
         return portal_db_fail(req, "changing a password");
     }
-    if (pt_password_verify(r->pool, cur, pt_row_get(row, "password_hash"),
-                           &params, &match, NULL) != APR_SUCCESS || !match) {
+    /* the current password is the sign-in secret: the same records */
+    memset(&g, 0, sizeof(g));
+    g.purpose = "password";
+    g.account = apr_pstrcat(r->pool, "u:", req->user->uuid, NULL);
+    g.shown = req->user->username;
+    g.known_ip = portal_known_address(req, db, uid);
+    retry = portal_guard_begin(req, &g);
+    if (retry) {
+        return portal_throttled(req, retry, password_page);
+    }
+    if (portal_pw_check(req, cur, pt_row_get(row, "password_hash"), &c)
+        != OK) {
+        portal_guard_failure(req, &g);
+        return portal_busy(req, password_page);
+    }
+    if (!c.match) {
+        portal_guard_failure(req, &g);
         check(errors, "current_password", "Your current password is not "
               "correct.");
+        if (g.then > 0) {
+            apr_table_setn(r->err_headers_out, "Retry-After",
+                           portal_i64(r->pool, g.then));
+            return password_page_with(req, HTTP_TOO_MANY_REQUESTS,
+                                      apr_pstrcat(r->pool, "Your password "
+                                                  "was not changed. ",
+                                                  portal_throttle_message(
+                                                      r->pool, g.then),
+                                                  NULL), errors);
+        }
         return password_page_with(req, HTTP_BAD_REQUEST,
                                   "Your password was not changed.", errors);
     }
-    if (pt_password_hash(r->pool, fresh, &params, &hash) != APR_SUCCESS) {
+    portal_guard_success(req, &g);
+    rc = portal_pw_hash(req, fresh, &hash);
+    if (rc == HTTP_SERVICE_UNAVAILABLE) {
+        return portal_busy(req, password_page);
+    }
+    if (rc != OK) {
         return portal_error(req, HTTP_INTERNAL_SERVER_ERROR,
                             "Your new password could not be stored safely. "
                             "Nothing was changed; please try again.");
@@ -501,15 +503,19 @@ static int send_change_code(portal_req_t *req, pt_db_t *db, const char *uid,
 }
 
 /* POST /change_password/confirm (code): at most PORTAL_CODE_ATTEMPTS
- * tries per code, counted on the code itself. */
+ * tries per code, counted on the code itself by one update that takes a
+ * try only while one is left (so parallel guesses cannot pass the limit),
+ * and the account's wrong codes budgeted by the throttle (purpose
+ * "code") across codes. */
 int portal_change_password_confirm(portal_req_t *req)
 {
     apr_pool_t *p = req->r->pool;
+    apr_int64_t now = apr_time_sec(apr_time_now()), retry, attempts;
     const char *code, *uid, *stored;
-    apr_int64_t attempts;
+    portal_guard_t g;
     pt_row_t *row;
     pt_db_t *db;
-    int rc;
+    int rc, took = 0;
 
     if (!portal_read_checked(req, password_page, &rc)) {
         return rc;
@@ -528,34 +534,57 @@ int portal_change_password_confirm(portal_req_t *req)
                              "is waiting for a code. Start again.");
     }
     stored = pt_row_get(row, "id_hash");
-    attempts = pt_row_int(row, "attempts");
-    if (pt_row_int(row, "expires_at") <= apr_time_sec(apr_time_now())
-        || attempts >= PORTAL_CODE_ATTEMPTS) {
+    if (pt_row_int(row, "expires_at") <= now) {
         pt_db_exec(db, "tokens_retire", NULL,
-                   PT_ARGS(portal_i64(p, apr_time_sec(apr_time_now())), uid,
-                           "change_password"));
-        return password_page(req, HTTP_BAD_REQUEST, attempts
-                             >= PORTAL_CODE_ATTEMPTS
-                             ? "Too many wrong codes. Your password was "
-                               "not changed; start again."
-                             : "The code has expired. Your password was "
-                               "not changed; start again.");
+                   PT_ARGS(portal_i64(p, now), uid, "change_password"));
+        return password_page(req, HTTP_BAD_REQUEST, "The code has expired. "
+                             "Your password was not changed; start again.");
+    }
+    memset(&g, 0, sizeof(g));
+    g.purpose = "code";
+    g.no_backoff = 1;
+    g.account = apr_pstrcat(p, "u:", req->user->uuid, NULL);
+    g.shown = req->user->username;
+    retry = portal_guard_begin(req, &g);
+    if (retry) {
+        return portal_throttled(req, retry, code_page);
+    }
+    /* take a try: one row changes only while tries are left */
+    if (pt_db_exec(db, "code_attempt", &took,
+                   PT_ARGS(stored, portal_i64(p, PORTAL_CODE_ATTEMPTS),
+                           portal_i64(p, now))) != APR_SUCCESS) {
+        portal_guard_failure(req, &g);
+        return portal_db_fail(req, "confirming a password change");
+    }
+    if (took != 1) {
+        portal_guard_failure(req, &g);
+        pt_db_exec(db, "tokens_retire", NULL,
+                   PT_ARGS(portal_i64(p, now), uid, "change_password"));
+        return password_page(req, HTTP_BAD_REQUEST, "Too many wrong codes. "
+                             "Your password was not changed; start again.");
     }
     code = portal_form_field(req, "code");
     if (strlen(code) != 6 || strspn(code, "0123456789") != 6
         || !pt_secret_equal(code_hash(req, uid, code), stored)) {
-        pt_db_exec(db, "code_attempt", NULL, PT_ARGS(stored));
-        if (attempts + 1 >= PORTAL_CODE_ATTEMPTS) {
+        pt_row_t *now_row = NULL;
+
+        portal_guard_failure(req, &g);
+        attempts = PORTAL_CODE_ATTEMPTS;
+        if (pt_db_one(db, "code_attempts", &now_row, PT_ARGS(stored))
+            == APR_SUCCESS && now_row) {
+            attempts = pt_row_int(now_row, "attempts");
+        }
+        if (attempts >= PORTAL_CODE_ATTEMPTS) {
             pt_db_exec(db, "tokens_retire", NULL,
-                       PT_ARGS(portal_i64(p, apr_time_sec(apr_time_now())),
-                               uid, "change_password"));
+                       PT_ARGS(portal_i64(p, now), uid, "change_password"));
             return password_page(req, HTTP_BAD_REQUEST, "Too many wrong "
                                  "codes. Your password was not changed; "
                                  "start again.");
         }
         return code_page(req, HTTP_BAD_REQUEST, apr_psprintf(p,
                          "That code is not right. %d tries left.",
-                         (int)(PORTAL_CODE_ATTEMPTS - attempts - 1)));
+                         (int)(PORTAL_CODE_ATTEMPTS - attempts)));
     }
+    portal_guard_success(req, &g);
     return apply_password(req, db, uid, pt_row_get(row, "data"), stored);
 }

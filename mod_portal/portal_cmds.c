@@ -13,6 +13,7 @@
 
 #include "portal.h"
 #include "pt_mail.h"
+#include "portal_throttle.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -425,6 +426,39 @@ const command_rec portal_cmds[] = {
     AP_INIT_FLAG("PortalAPIReturnVerifyURL", portal_cmd_api_flag, NULL,
                  RSRC_CONF | ACCESS_CONF, "API sign-up returns the confirmation link "
                  "instead of mailing it (default Off)"),
+    AP_INIT_FLAG("PortalThrottle", portal_cmd_throttle_flag, NULL,
+                 RSRC_CONF | ACCESS_CONF, "Throttle guesses of passwords "
+                 "and codes, and anonymous writes (default On)"),
+    AP_INIT_TAKE1("PortalThrottleCache", portal_cmd_throttle_cache, NULL,
+                  RSRC_CONF, "socache provider[:arguments] that keeps the "
+                  "throttle's counts: shmcb (default), memcache:HOST:PORT, "
+                  "redis:HOST:PORT"),
+    AP_INIT_TAKE_ARGV("PortalThrottleBackoff", portal_cmd_throttle_backoff,
+                      NULL, RSRC_CONF | ACCESS_CONF, "FREE BASE CAP [FORGET]: "
+                      "free failures of one secret from one address, then "
+                      "BASE seconds doubling to CAP (default 4 1 900 3600)"),
+    AP_INIT_TAKE2("PortalThrottleIPBudget", portal_cmd_throttle_budget,
+                  (void *)(long)PORTAL_TH_IP, RSRC_CONF | ACCESS_CONF,
+                  "N SECONDS: failed guesses from one address over all "
+                  "accounts (default 100 3600)"),
+    AP_INIT_TAKE2("PortalThrottleAccountBudget", portal_cmd_throttle_budget,
+                  (void *)(long)PORTAL_TH_ACCOUNT, RSRC_CONF | ACCESS_CONF,
+                  "N SECONDS: failed guesses of one account from addresses "
+                  "it never signed in from (default 30 3600)"),
+    AP_INIT_TAKE_ARGV("PortalThrottleWriteBudget", portal_cmd_throttle_write,
+                      NULL, RSRC_CONF | ACCESS_CONF, "N SECONDS [signup] "
+                      "[forgot] [resend]: such requests from one address "
+                      "(default 200 3600 signup, 20 3600 forgot resend)"),
+    AP_INIT_TAKE2("PortalThrottleAddressBudget", portal_cmd_throttle_budget,
+                  (void *)(long)PORTAL_TH_ADDRESS, RSRC_CONF | ACCESS_CONF,
+                  "N SECONDS: messages requested for one email address "
+                  "(default 5 3600)"),
+    AP_INIT_TAKE1("PortalArgon2Concurrency", portal_cmd_argon2_max, NULL,
+                  RSRC_CONF | ACCESS_CONF, "Password hashes computed at "
+                  "once per process (default: the number of CPUs)"),
+    AP_INIT_TAKE1("PortalArgon2Wait", portal_cmd_argon2_wait, NULL,
+                  RSRC_CONF | ACCESS_CONF, "How long a request waits for "
+                  "its turn to hash, then 503 (default 2s)"),
     AP_INIT_TAKE_ARGV("PortalStorage", portal_cmd_storage, NULL, RSRC_CONF,
                       "local, or s3 ENDPOINT REGION BUCKET CREDENTIALS-FILE "
                       "[prefix=P] [part-size=SIZE] [ca-file=PATH] "

@@ -19,6 +19,7 @@
 
 #include "portal.h"
 #include "pt_keys.h"
+#include "portal_throttle.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -67,6 +68,7 @@ void *portal_merge_srv(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(cleanup_interval);
     MERGE_PTR(base_url);
     MERGE_PTR(oidc_label);
+    MERGE_PTR(throttle_cache);
     MERGE_PTR(mail_from);
     MERGE_PTR(mail_from_name);
     MERGE_PTR(smtp_url);
@@ -102,6 +104,7 @@ void *portal_create_dir(apr_pool_t *p, char *dir)
     d->link_max_active = PORTAL_UNSET;
     d->export_max = PORTAL_UNSET;
     d->export_max_user = PORTAL_UNSET;
+    d->throttle = portal_throttle_dir_create(p);
     return d;
 }
 
@@ -136,6 +139,7 @@ void *portal_merge_dir(apr_pool_t *p, void *basev, void *addv)
         d->role_types[i] = add->role_types[i] ? add->role_types[i]
                                               : base->role_types[i];
     }
+    d->throttle = portal_throttle_dir_merge(p, base->throttle, add->throttle);
     return d;
 }
 

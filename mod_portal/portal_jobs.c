@@ -23,6 +23,7 @@
 #include "mod_watchdog.h"
 
 #include "portal.h"
+#include "portal_throttle.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -99,6 +100,9 @@ static const job_t jobs[] = {
     { "store-cleanup", portal_conf_cleanup_interval,
       portal_store_cleanup_run },
     { "ioc", portal_ioc_tick, portal_ioc_run },
+    { "throttle", portal_throttle_job_interval, portal_throttle_job },
+    { "throttle-cleanup", portal_conf_cleanup_interval,
+      portal_throttle_cleanup_job },
     { NULL, NULL, NULL }
 };
 

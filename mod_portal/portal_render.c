@@ -182,6 +182,8 @@ static const char *status_code(int status)
         return "gone";
     case HTTP_RANGE_NOT_SATISFIABLE:
         return "range_not_satisfiable";
+    case HTTP_TOO_MANY_REQUESTS:
+        return "rate_limited";
     case HTTP_SERVICE_UNAVAILABLE:
         return "service_unavailable";
     default:

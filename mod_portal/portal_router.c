@@ -27,6 +27,7 @@
 
 #include "portal.h"
 #include "pt_form.h"
+#include "portal_throttle.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -107,6 +108,9 @@ static const route_t routes[] = {
       ADMIN },
     { "/admin/users/*/delete", M_POST, portal_admin_delete_post, ROUTE_AUTH,
       ADMIN },
+    { "/admin/throttle", M_GET, portal_admin_throttle_get, ROUTE_AUTH, ADMIN },
+    { "/admin/throttle/*/lift", M_POST, portal_admin_throttle_lift_post,
+      ROUTE_AUTH, ADMIN },
     /* the JSON API: the paths and fields of the service it replaces */
     { "/api/ops/login", M_POST, portal_api_ops_login, ROUTE_APIPUB },
     { "/api/client/login", M_POST, portal_api_client_login, ROUTE_APIPUB },

@@ -6,12 +6,19 @@
  * Every field is validated by the core (pt_validate), the password hashed
  * with argon2id, and the account and its confirmation token (and mail)
  * written in one transaction: nothing half-made is left behind.
+ *
+ * A self sign-up (the web form, the API) must not tell who has an
+ * account: once the form is valid it is an anonymous write under the
+ * throttle; a taken username may be reported then, but a taken email
+ * address is answered exactly as a new one, with the same work, and its
+ * owner is mailed instead (taken_address).
  */
 #include "apr_strings.h"
 
 #include "portal.h"
 #include "pt_validate.h"
 #include "pt_crypto.h"
+#include "portal_throttle.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -59,12 +66,67 @@ void portal_new_user_from_form(portal_req_t *req, portal_new_user_t *nu,
     nu->role = role;
 }
 
-int portal_user_create(portal_req_t *req, const portal_new_user_t *nu,
+/* A self sign-up with an address that already has an account: the same
+ * answer and the same work as a new account (the argon2 hash, a uuid, a
+ * transaction that queues a mail), but the mail goes to the address's
+ * owner ("someone tried to create an account with your address") and no
+ * account is made.  *verify_token (PortalAPIReturnVerifyURL) gets a
+ * token of the same shape that opens nothing. */
+static int taken_address(portal_req_t *req, pt_db_t *db,
+                         portal_new_user_t *nu, const char *elc,
+                         const char **uuid, const char **verify_token)
+{
+    request_rec *r = req->r;
+    apr_pool_t *p = r->pool;
+    const char *hash;
+    pt_row_t *owner = NULL;
+    json_t *d;
+    int rc;
+
+    rc = portal_pw_hash(req, nz(nu->password), &hash);
+    if (rc != OK) {
+        nu->busy = rc == HTTP_SERVICE_UNAVAILABLE;
+        return rc;
+    }
+    if (pt_uuid_new(p, uuid) != APR_SUCCESS
+        || (verify_token && pt_token_new(p, verify_token) != APR_SUCCESS)) {
+        *uuid = NULL;
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (pt_db_one(db, "user_by_email", &owner, PT_ARGS(elc)) != APR_SUCCESS) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (owner) {
+        d = portal_pool_json(p, json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s}",
+            "first_name", pt_row_get(owner, "first_name"),
+            "username", pt_row_get(owner, "username"),
+            "when", portal_fmt_time(p, apr_time_sec(apr_time_now())),
+            "ip", r->useragent_ip,
+            "login_link", portal_link(req, "/login"),
+            "forgot_link", portal_link(req, "/forgot_password")));
+        if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS
+            || portal_mail_queue(r->server, db, p, "signup_attempt", d,
+                                 pt_row_get(owner, "email"),
+                                 pt_row_get(owner, "first_name"))
+               != APR_SUCCESS
+            || pt_db_run_named(db, "tx_commit") != APR_SUCCESS) {
+            pt_db_run_named(db, "tx_rollback");
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(1031)
+                      "sign-up from %s with the address of user %s: no "
+                      "account made, its owner notified", r->useragent_ip,
+                      pt_row_get(owner, "uuid"));
+    }
+    return OK;
+}
+
+int portal_user_create(portal_req_t *req, portal_new_user_t *nu,
                        const char **uuid, const char **verify_token,
                        json_t **errors_out)
 {
     request_rec *r = req->r;
-    pt_argon2_params_t params = portal_conf_argon2(req->conf);
     const char *username = nz(nu->username), *email = nz(nu->email);
     const char *pw = nz(nu->password);
     const char *ulc, *elc, *hash, *now;
@@ -72,8 +134,11 @@ int portal_user_create(portal_req_t *req, const portal_new_user_t *nu,
     pt_row_t *row;
     pt_db_t *db;
     apr_status_t rv;
+    int rc;
 
     *uuid = NULL;
+    nu->retry = 0;
+    nu->busy = 0;
     if (verify_token) {
         *verify_token = NULL;
     }
@@ -91,6 +156,14 @@ int portal_user_create(portal_req_t *req, const portal_new_user_t *nu,
     if (json_object_size(errors)) {
         return HTTP_BAD_REQUEST;
     }
+    if (nu->self_signup) {
+        /* a valid form: an anonymous write from this address, and a mail
+         * to that one (whether the address is new or taken) */
+        nu->retry = portal_throttle_write(req, "signup", email);
+        if (nu->retry) {
+            return HTTP_TOO_MANY_REQUESTS;
+        }
+    }
 
     db = portal_db_get(req);
     if (!db) {
@@ -104,17 +177,23 @@ int portal_user_create(portal_req_t *req, const portal_new_user_t *nu,
     }
     if (pt_row_int(row, "username_taken")) {
         check(errors, "username", "That username is already taken.");
+        return HTTP_CONFLICT;
     }
     if (pt_row_int(row, "email_taken")) {
+        if (nu->self_signup) {
+            return taken_address(req, db, nu, elc, uuid, verify_token);
+        }
         check(errors, "email", "An account with this email address "
               "already exists.");
-    }
-    if (json_object_size(errors)) {
         return HTTP_CONFLICT;
     }
 
-    if (pt_password_hash(r->pool, pw, &params, &hash) != APR_SUCCESS
-        || pt_uuid_new(r->pool, uuid) != APR_SUCCESS) {
+    rc = portal_pw_hash(req, pw, &hash);
+    if (rc != OK) {
+        nu->busy = rc == HTTP_SERVICE_UNAVAILABLE;
+        return rc;
+    }
+    if (pt_uuid_new(r->pool, uuid) != APR_SUCCESS) {
         *uuid = NULL;
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -151,8 +230,13 @@ int portal_user_create(portal_req_t *req, const portal_new_user_t *nu,
             == APR_SUCCESS && row
             && (pt_row_int(row, "username_taken")
                 || pt_row_int(row, "email_taken"))) {
-            check(errors, "username", "That username or email address is "
-                  "already taken.");
+            if (nu->self_signup && !pt_row_int(row, "username_taken")) {
+                /* the address was taken meanwhile: as above */
+                return taken_address(req, db, nu, elc, uuid, verify_token);
+            }
+            check(errors, "username", nu->self_signup
+                  ? "That username is already taken."
+                  : "That username or email address is already taken.");
             return HTTP_CONFLICT;
         }
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0420)

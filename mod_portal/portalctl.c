@@ -8,6 +8,7 @@
  *   portalctl [...] user add --role ROLE --username U --email E
  *             --first-name F --last-name L [--address A]
  *             [--password-file FILE]
+ *   portalctl [...] throttle [list] | throttle lift ID
  *
  * `render` shows what the portal's template engine makes of a template, so
  * a site owner can preview a customised one.  The other commands act on
@@ -45,6 +46,7 @@
 #include "pt_crypto.h"
 #include "pt_password.h"
 #include "pt_validate.h"
+#include "portalctl_throttle.h"
 
 #define DEFAULT_DATA_DIR "/var/lib/mod_portal"
 
@@ -87,6 +89,11 @@ static void usage(FILE *out)
         "            is read from standard input (asked twice on a\n"
         "            terminal) when FILE is absent or -; an existing\n"
         "            username or email address is refused (exit 1)\n"
+        "  throttle [list]  the throttle's blocks of the last 24 hours (from\n"
+        "            the database: the counts themselves are in httpd's\n"
+        "            socache, which portalctl cannot open)\n"
+        "  throttle lift ID  ask the server to lift a block: its\n"
+        "            \"throttle\" job does within 5 seconds\n"
         "  ioc-refresh  pull the threat-intelligence feeds the server\n"
         "            declared (PortalIocFeed) now, with progress: all of\n"
         "            them, or --feed NAME; or load --file PATH of --format\n"
@@ -853,7 +860,7 @@ int main(int argc, const char *const *argv)
     }
     if (strcmp(cmd, "migrate") && strcmp(cmd, "status")
         && strcmp(cmd, "users") && strcmp(cmd, "ioc-refresh")
-        && strcmp(cmd, "user")) {
+        && strcmp(cmd, "user") && strcmp(cmd, "throttle")) {
         fprintf(stderr, "portalctl: unknown command '%s'\n", cmd);
         usage(stderr);
         return 2;
@@ -880,6 +887,12 @@ int main(int argc, const char *const *argv)
     }
     else if (!strcmp(cmd, "user")) {
         rc = cmd_user_add(&ctl, db, hash);
+    }
+    else if (!strcmp(cmd, "throttle")) {
+        rc = migrate(&ctl, db, 1);
+        if (!rc) {
+            rc = portalctl_throttle(ctl.pool, db, args[0], args[1]);
+        }
     }
     else if (!strcmp(cmd, "ioc-refresh")) {
         rc = migrate(&ctl, db, 1);

@@ -296,7 +296,15 @@ ORDER BY created_at DESC
 LIMIT 1
 
 -- name: code_attempt
-UPDATE auth_tokens SET attempts = attempts + 1 WHERE id_hash = %s
+-- Take one try of a code, in one statement that also checks the limit
+-- (the second argument) and that the code is alive: of parallel guesses
+-- only as many as there are tries left change a row.
+UPDATE auth_tokens SET attempts = attempts + 1
+WHERE id_hash = %s AND used_at IS NULL AND attempts < %lld
+  AND expires_at > %lld
+
+-- name: code_attempts
+SELECT attempts FROM auth_tokens WHERE id_hash = %s
 
 -- name: tokens_purge
 DELETE FROM auth_tokens WHERE expires_at <= %lld
@@ -854,3 +862,68 @@ WHERE leases.expires_at <= %lld
 
 -- name: lease_get
 SELECT holder, expires_at FROM leases WHERE name = %s
+
+-- ---------------------------------------------------------------- throttle
+
+-- name: login_ip_known
+-- Has this network given the account's right password before?
+SELECT 1 AS known FROM login_ips WHERE user_id = %lld AND ip = %s
+
+-- name: login_ip_seen
+INSERT INTO login_ips (user_id, ip, first_at, last_at)
+VALUES (%lld, %s, %lld, %lld)
+ON CONFLICT (user_id, ip) DO UPDATE SET last_at = excluded.last_at
+
+-- name: login_ips_purge
+-- Networks unused since the argument, and all but the 20 most recent of
+-- an account.
+DELETE FROM login_ips
+WHERE last_at < %lld
+   OR (SELECT COUNT(*) FROM login_ips n
+       WHERE n.user_id = login_ips.user_id
+         AND (n.last_at > login_ips.last_at
+              OR (n.last_at = login_ips.last_at AND n.ip > login_ips.ip)))
+      >= 20
+
+-- name: throttle_event_insert
+INSERT INTO throttle_events (cache_key, purpose, scope, reason, ip, account,
+                             route, started_at, until_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %lld, %lld)
+
+-- name: throttle_events_recent
+-- /admin/throttle: the blocks that began since the argument, newest first.
+SELECT id, cache_key, purpose, scope, reason, ip, account, route,
+       started_at, until_at, lift_requested_at, lifted_at, lifted_by
+FROM throttle_events
+WHERE started_at >= %lld
+ORDER BY id DESC
+LIMIT 200
+
+-- name: throttle_event_counts
+SELECT reason, COUNT(*) AS n FROM throttle_events
+WHERE started_at >= %lld
+GROUP BY reason ORDER BY reason
+
+-- name: throttle_event_get
+SELECT id, cache_key, purpose, scope, reason, ip, account, route,
+       started_at, until_at, lifted_at
+FROM throttle_events WHERE id = %lld
+
+-- name: throttle_event_lifted
+-- Every row of the record (a record can have had several blocks).
+UPDATE throttle_events SET lifted_at = %lld, lifted_by = %s
+WHERE cache_key = %s AND lifted_at IS NULL
+
+-- name: throttle_lift_request
+-- portalctl: ask httpd's throttle job to lift a block.
+UPDATE throttle_events SET lift_requested_at = %lld
+WHERE id = %lld AND lifted_at IS NULL
+
+-- name: throttle_lifts_pending
+SELECT id, cache_key FROM throttle_events
+WHERE lift_requested_at IS NOT NULL AND lifted_at IS NULL
+ORDER BY id
+LIMIT 100
+
+-- name: throttle_events_purge
+DELETE FROM throttle_events WHERE started_at < %lld

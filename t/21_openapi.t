@@ -37,7 +37,7 @@ sub record {
     my $ct = $res->header('Content-Type');
     my %h;
     for my $n ('WWW-Authenticate', 'ETag', 'Content-Range', 'Content-Disposition',
-               'Accept-Ranges') {
+               'Accept-Ranges', 'Retry-After') {
         my $v = $res->header($n);
         $h{$n} = $v if defined $v;
     }
@@ -281,8 +281,8 @@ is($res->code, 409, 'a taken username: 409');
 ok(exists((json_of($res) // {})->{fields}{username}), 'fields names the username');
 $res = api('signup: email taken', 'POST', '/api/client/signup', '/api/client/signup',
            json => { %signup, username => unique_name('other') });
-is($res->code, 409, 'a taken email: 409');
-ok(exists((json_of($res) // {})->{fields}{email}), 'fields names the email');
+is($res->code, 201, 'a taken email: 201, as for a new one (its owner is mailed)');
+ok(!exists((json_of($res) // {})->{fields}), 'and no word about the address');
 $res = api('signup: invalid email', 'POST', '/api/client/signup', '/api/client/signup',
            json => { %signup, username => unique_name('bad'), email => 'not an address' });
 is($res->code, 400, 'an invalid email: 400');
@@ -577,6 +577,37 @@ $res = upload_api('upload after logout', $ops_token, [['a.docx', $docx]]);
 is($res->code, 401, 'and their token no longer uploads');
 $res = upload_api('upload with the other ops token', $ops_token2, [['again.docx', $docx]]);
 is($res->code, 201, 'their other token still does');
+
+# ------------------------------------------------------------ throttled
+# under /tight (t/conf/extra.conf.in: 3 free failures, 5 sign-ups per
+# address), from an address of this test's own
+{
+    require LWP::UserAgent;
+    my $ua = LWP::UserAgent->new(max_redirect => 0, timeout => 30,
+                                 local_address => '127.0.5.1');
+    my $who = unique_name('nobody');
+    my @codes;
+    for my $i (1 .. 5) {
+        $res = api("client login: guess $i", 'POST', '/api/client/login',
+                   '/tight/api/client/login', ua => $ua,
+                   json => { username => $who, password => "guess $i" });
+        push @codes, $res->code;
+    }
+    is_deeply(\@codes, [401, 401, 401, 429, 429], 'guessing a client password: 429 from the 4th try');
+    like($res->header('Retry-After') // '', qr/^[1-9]\d*$/, 'with Retry-After');
+    $res = api('ops login: throttled', 'POST', '/api/ops/login', '/tight/api/ops/login', ua => $ua,
+               json => { username => $who, password => 'guess 6' });
+    is($res->code, 429, 'the operations sign-in shares the count');
+    @codes = ();
+    for my $i (1 .. 6) {
+        my $n = unique_name('th');
+        $res = api("signup $i from one address", 'POST', '/api/client/signup',
+                   '/tight/api/client/signup', ua => $ua,
+                   json => { %signup, username => $n, email => "$n\@example.org" });
+        push @codes, $res->code;
+    }
+    is_deeply(\@codes, [201, 201, 201, 201, 201, 429], 'sign-ups: 5 from one address, then 429');
+}
 
 # ------------------------------------------------------------ against the document
 

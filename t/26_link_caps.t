@@ -1,7 +1,7 @@
 # 26_link_caps.t -- rows a caller could make without bound: each
 # POST /files/<id>/links and each GET /api/client/download/<id> stores a
 # link.  An account holds at most PortalLinkMaxActive active links of each
-# kind (3 under /tight, t/conf/extra.conf.in): one more is 429 with
+# kind (3 under /capped, t/conf/extra.conf.in): one more is 429 with
 # Retry-After and stores nothing; revoked, expired and used-up links make
 # room again.  The default (200) leaves the ordinary pages alone.
 use strict;
@@ -15,7 +15,7 @@ use PortalTest;
 use Ooxml;
 
 my $J = JSON::PP->new->utf8;
-my $T = '/tight';
+my $T = '/capped';
 
 sub body { return eval { $J->decode($_[0]->content) } // {} }
 sub owner_links {
@@ -62,13 +62,13 @@ is(owner_links($user), 3, 'still three');
 
 # a revoked link makes room
 my $html = get_page($ua, "$T/files/$ids[0]")->decoded_content;
-my ($rev) = $html =~ m{action="(/tight/files/[^"]+/revoke)"};
+my ($rev) = $html =~ m{action="(/capped/files/[^"]+/revoke)"};
 is(post_form($ua, $rev, csrf_token => csrf_of($ua, "$T/files/$ids[0]"))->code, 303, 'one revoked');
 $res = make_link($ids[0], max_downloads => 1);
 is($res->code, 200, 'then a new one fits');
 is(make_link($ids[0])->code, 429, 'and the next does not');
 # a used-up link makes room
-my ($one) = $res->decoded_content =~ m{value="http://[^"]+(/tight/d/[^"]+)"};
+my ($one) = $res->decoded_content =~ m{value="http://[^"]+(/capped/d/[^"]+)"};
 is(get_page(client(), $one)->code, 200, 'the one-download link is used');
 is(make_link($ids[0])->code, 200, 'used up, it leaves room for another');
 # an expired one makes room
@@ -86,7 +86,7 @@ dbh()->do('UPDATE file_links SET revoked_at = ? WHERE revoked_at IS NULL AND fil
 for (1 .. 10) {
     my $r = make_link($ids[0]);
     is($r->code, 200, 'a link made') or last;
-    my ($rv) = $r->decoded_content =~ m{action="(/tight/files/[^"]+/revoke)"};
+    my ($rv) = $r->decoded_content =~ m{action="(/capped/files/[^"]+/revoke)"};
     post_form($ua, $rv, csrf_token => csrf_of($ua, "$T/files/$ids[0]"));
 }
 ok(owner_links($user) <= 6, 'ten links made and revoked: at most six rows remain ('

@@ -1,6 +1,6 @@
 # 27_iocs_heavy.t -- the heavy reads of the indicator pages.
 # /iocs/export streams the whole table: at most PortalIocExportMax run at
-# once and PortalIocExportMaxPerUser per account (3 and 2 under /tight,
+# once and PortalIocExportMaxPerUser per account (3 and 2 under /capped,
 # t/conf/extra.conf.in), counted across httpd's child processes; one more
 # is 429 with Retry-After, a finished export makes room, and the slots of
 # a child killed in the middle of an export come back.  Exports are held
@@ -18,7 +18,7 @@ use Socket qw(SOL_SOCKET SO_RCVBUF);
 use PortalTest;
 
 my $J = JSON::PP->new->utf8;
-my $T = '/tight';
+my $T = '/capped';
 my ($host, $port) = split /:/, Apache::TestRequest::hostport(Apache::Test::config());
 my $now = time;
 

@@ -49,6 +49,14 @@ has "001_accounts"; ok $? "lists the migrations"
 has "mail outbox: empty"; ok $? "shows the mail outbox"
 "$ctl" --data "$tmp/data" --sql "$top_srcdir/sql" users > "$tmp/out" 2>&1
 has "0 accounts"; ok $? "users lists the accounts"
+"$ctl" --data "$tmp/data" --sql "$top_srcdir/sql" throttle > "$tmp/out" 2>&1
+ok $? "throttle lists the throttle's blocks"
+has "0 blocks in the last 24 hours"; ok $? "(none yet)"
+"$ctl" --data "$tmp/data" --sql "$top_srcdir/sql" throttle lift 42 > "$tmp/out" 2>&1
+ok "$([ $? = 1 ] && echo 0 || echo 1)" "lifting a block that does not exist exits 1"
+has "there is no block 42"; ok $? "and says so"
+"$ctl" --data "$tmp/data" --sql "$top_srcdir/sql" throttle lift soon > "$tmp/out" 2>&1
+ok "$([ $? = 2 ] && echo 0 || echo 1)" "lift takes a number (exit 2)"
 "$ctl" --data "$tmp/nonexistent" status > "$tmp/out" 2>&1
 ok "$([ $? != 0 ] && echo 0 || echo 1)" "a missing data folder is an error"
 has "is not a data folder"; ok $? "that says so"

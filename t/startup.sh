@@ -62,6 +62,20 @@ sed -i '/LoadModule dbd_module/d; /^DBD/d' "$tmp/no-dbd.conf" "$tmp/run/portal.c
 start "$tmp/no-dbd.conf"; rc=$?
 grep -q "mod_dbd is not loaded" "$tmp/out"; ok $? "without mod_dbd start-up fails with a clear message (exit $rc)"
 
+# the throttle's cache: a provider whose module is not loaded stops
+# start-up with a message naming the module to load
+conf "$tmp/no-socache.conf" "PortalThrottleCache redis:127.0.0.1:6379"
+start "$tmp/no-socache.conf"; rc=$?
+ok "$([ $rc != 0 ] && [ $rc != 124 ] && echo 0 || echo 1)" "PortalThrottleCache with a provider that is not loaded stops start-up"
+grep -q "socache provider 'redis' is not loaded: add LoadModule socache_redis_module" "$tmp/out"; ok $? "naming the module to load"
+conf "$tmp/no-shmcb.conf"
+sed -i '/<IfModule !socache_shmcb_module>/,/<\/IfModule>/d' "$tmp/run/portal.conf"
+start "$tmp/no-shmcb.conf"; rc=$?
+grep -q "socache provider 'shmcb' is not loaded" "$tmp/out"; ok $? "the default (shmcb) too, when mod_socache_shmcb is missing (exit $rc)"
+conf "$tmp/vhost-cache.conf" "<VirtualHost 127.0.0.1:18599>" "PortalThrottleCache shmcb" "</VirtualHost>"
+start "$tmp/vhost-cache.conf"
+grep -q "PortalThrottleCache cannot occur within <VirtualHost> section" "$tmp/out"; ok $? "PortalThrottleCache is for the whole server only"
+
 conf "$tmp/good.conf"
 chown nobody:nogroup "$tmp/data" 2>/dev/null || true
 ( timeout 8 /usr/sbin/apache2 -f "$tmp/good.conf" -DFOREGROUND > "$tmp/out" 2>&1 & )

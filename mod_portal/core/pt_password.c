@@ -21,6 +21,7 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <apr_strings.h>
 
@@ -60,6 +61,7 @@
 typedef struct {
     int match;
     int rehash;
+    unsigned int argon2;        /* argon2id computations done */
 } pw_result_t;
 
 static const pt_argon2_params_t default_params = {
@@ -142,6 +144,121 @@ static int argon2_params_ok(const pt_argon2_params_t *pa)
            && pa->parallelism >= 1 && pa->parallelism <= PT_ARGON2_MAX_P
            && pa->m_cost_kib <= PT_ARGON2_MAX_M
            && pa->m_cost_kib >= 8 * pa->parallelism;
+}
+
+/*
+ * argon2's working memory (m KiB, 19 MiB by default) comes straight from
+ * the kernel and goes back to it (mmap, munmap) instead of through
+ * malloc: glibc keeps freed blocks of that size in its per-thread arenas
+ * (above its dynamic mmap threshold), so a process whose threads had each
+ * hashed once would keep threads x m of memory for good, whatever limits
+ * how many hashes run at once.
+ */
+static int a2_allocate(uint8_t **memory, size_t bytes)
+{
+    void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    if (m == MAP_FAILED) {
+        *memory = NULL;
+        return ARGON2_MEMORY_ALLOCATION_ERROR;
+    }
+    *memory = m;
+    return ARGON2_OK;
+}
+
+static void a2_deallocate(uint8_t *memory, size_t bytes)
+{
+    if (memory) {
+        munmap(memory, bytes);
+    }
+}
+
+/* One argon2id computation into out (an argon2 error code). */
+static int a2_compute(const pt_argon2_params_t *pa, unsigned long version,
+                      const char *pw, size_t pwlen,
+                      const unsigned char *salt, size_t saltlen,
+                      unsigned char *out, size_t outlen)
+{
+    argon2_context ctx;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.out = out;
+    ctx.outlen = (uint32_t)outlen;
+    /* not written to: no ARGON2_FLAG_CLEAR_PASSWORD */
+    ctx.pwd = (uint8_t *)(uintptr_t)pw;
+    ctx.pwdlen = (uint32_t)pwlen;
+    ctx.salt = (uint8_t *)(uintptr_t)salt;
+    ctx.saltlen = (uint32_t)saltlen;
+    ctx.t_cost = pa->t_cost;
+    ctx.m_cost = pa->m_cost_kib;
+    ctx.lanes = pa->parallelism;
+    ctx.threads = pa->parallelism;
+    ctx.version = (uint32_t)version;
+    ctx.allocate_cbk = a2_allocate;
+    ctx.free_cbk = a2_deallocate;
+    ctx.flags = ARGON2_DEFAULT_FLAGS;
+    return argon2_ctx(&ctx, Argon2_id);
+}
+
+/* Unpadded standard base64, as the PHC string format writes it. */
+static const char *b64std_encode(apr_pool_t *p, const unsigned char *in,
+                                 apr_size_t n)
+{
+    char *out = apr_palloc(p, 4 * ((n + 2) / 3) + 1);
+    int len = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+
+    while (len > 0 && out[len - 1] == '=') {
+        len--;
+    }
+    out[len] = '\0';
+    return out;
+}
+
+static int b64std_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
+    }
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Decode n characters of unpadded standard base64 into out (at most max
+ * bytes); -1 for a bad character, too much data or leftover bits that
+ * are not zero (libargon2's decoder refuses those too). */
+static long b64std_decode(const char *s, apr_size_t n, unsigned char *out,
+                          apr_size_t max)
+{
+    unsigned long acc = 0;
+    unsigned int bits = 0;
+    apr_size_t i, len = 0;
+
+    for (i = 0; i < n; i++) {
+        int v = b64std_value((unsigned char)s[i]);
+
+        if (v < 0) {
+            return -1;
+        }
+        acc = (acc << 6) | (unsigned long)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (len >= max) {
+                return -1;
+            }
+            out[len++] = (unsigned char)(acc >> bits);
+        }
+    }
+    if (bits > 4 || (acc & ((1UL << bits) - 1)) != 0) {
+        return -1;
+    }
+    return (long)len;
 }
 
 pt_pw_format_e pt_password_format(const char *stored)
@@ -408,14 +525,18 @@ static apr_status_t argon2_parse(const char *stored, pt_argon2_params_t *got,
     return APR_SUCCESS;
 }
 
-/* Verify an argon2id PHC string with libargon2 (constant-time compare
- * inside argon2id_verify). */
+/* Verify an argon2id PHC string: its salt and hash decoded, the hash
+ * computed again with its parameters and version (memory from mmap), and
+ * compared in constant time. */
 static apr_status_t verify_argon2id(const char *pw, const char *stored,
                                     const pt_argon2_params_t *want,
                                     pw_result_t *res)
 {
+    unsigned char salt[64], hash[64], calc[64];
     pt_argon2_params_t got;
     unsigned long version;
+    const char *s_end, *h;
+    long slen, hlen;
     apr_status_t rv;
     int arv;
 
@@ -423,10 +544,22 @@ static apr_status_t verify_argon2id(const char *pw, const char *stored,
     if (rv) {
         return rv;
     }
-    arv = argon2id_verify(stored, pw, strlen(pw));
-    if (arv == ARGON2_VERIFY_MISMATCH) {
-        return APR_SUCCESS;
+    if (version != ARGON2_VERSION_10 && version != ARGON2_VERSION_13) {
+        return APR_EINVAL;
     }
+    /* "...$SALT$HASH": argon2_parse checked there is exactly this */
+    h = strrchr(stored, '$');
+    s_end = h;
+    while (s_end > stored && s_end[-1] != '$') {
+        s_end--;
+    }
+    slen = b64std_decode(s_end, (apr_size_t)(h - s_end), salt, sizeof(salt));
+    hlen = b64std_decode(h + 1, strlen(h + 1), hash, sizeof(hash));
+    if (slen < (long)ARGON2_MIN_SALT_LENGTH || hlen < (long)ARGON2_MIN_OUTLEN) {
+        return APR_EINVAL;
+    }
+    arv = a2_compute(&got, version, pw, strlen(pw), salt, (size_t)slen,
+                     calc, (size_t)hlen);
     if (arv == ARGON2_MEMORY_ALLOCATION_ERROR) {
         return APR_ENOMEM;
     }
@@ -436,11 +569,14 @@ static apr_status_t verify_argon2id(const char *pw, const char *stored,
     if (arv != ARGON2_OK) {
         return APR_EINVAL;
     }
-    res->match = 1;
-    res->rehash = version != ARGON2_VERSION_13
-                  || got.m_cost_kib < want->m_cost_kib
-                  || got.t_cost < want->t_cost
-                  || got.parallelism < want->parallelism;
+    res->argon2++;
+    res->match = CRYPTO_memcmp(calc, hash, (size_t)hlen) == 0;
+    OPENSSL_cleanse(calc, sizeof(calc));
+    res->rehash = res->match
+                  && (version != ARGON2_VERSION_13
+                      || got.m_cost_kib < want->m_cost_kib
+                      || got.t_cost < want->t_cost
+                      || got.parallelism < want->parallelism);
     return APR_SUCCESS;
 }
 
@@ -464,12 +600,53 @@ static apr_status_t verify_any(apr_pool_t *p, const char *pw,
     }
 }
 
+apr_status_t pt_password_check(apr_pool_t *p, const char *pw,
+                               const char *stored,
+                               const pt_argon2_params_t *params,
+                               pt_pw_check_t *out)
+{
+    pw_result_t res = { 0, 0, 0 };
+    apr_status_t rv;
+
+    memset(out, 0, sizeof(*out));
+    params = params_or_default(params);
+    if (!pw) {
+        pw = "";
+    }
+    if (strlen(pw) > PT_PASSWORD_MAX_LEN) {
+        /* Never matches.  Verify the empty password instead, which checks
+         * the stored hash and costs the time a real attempt costs, and
+         * throw the outcome away. */
+        rv = stored ? verify_any(p, "", stored, params, &res) : APR_EINVAL;
+        res.match = 0;
+        res.rehash = 0;
+    }
+    else {
+        rv = stored ? verify_any(p, pw, stored, params, &res) : APR_EINVAL;
+    }
+    if (rv == APR_EINVAL && !res.argon2) {
+        /* No hash, or one we cannot read: the same argon2id work as a
+         * wrong password, so that timing does not tell such an account
+         * (made by the identity provider, or with a damaged row) from
+         * one with a password. */
+        pt_password_dummy_verify(p, pw, params);
+        res.argon2++;
+    }
+    out->argon2 = res.argon2;
+    if (rv) {
+        return rv;
+    }
+    out->match = res.match;
+    out->rehash = res.match && res.rehash;
+    return APR_SUCCESS;
+}
+
 apr_status_t pt_password_verify(apr_pool_t *p, const char *pw,
                                 const char *stored,
                                 const pt_argon2_params_t *params,
                                 int *match, int *rehash)
 {
-    pw_result_t res = { 0, 0 };
+    pt_pw_check_t c;
     apr_status_t rv;
 
     *match = 0;
@@ -477,22 +654,16 @@ apr_status_t pt_password_verify(apr_pool_t *p, const char *pw,
         *rehash = 0;
     }
     if (!pw || !stored) {
+        /* a programming error rather than an attempt: no work */
         return APR_EINVAL;
     }
-    params = params_or_default(params);
-    if (strlen(pw) > PT_PASSWORD_MAX_LEN) {
-        /* Never matches.  Verify the empty password instead, which checks
-         * the stored hash and costs the time a real attempt costs, and
-         * throw the outcome away. */
-        return verify_any(p, "", stored, params, &res);
-    }
-    rv = verify_any(p, pw, stored, params, &res);
+    rv = pt_password_check(p, pw, stored, params, &c);
     if (rv) {
         return rv;
     }
-    *match = res.match;
+    *match = c.match;
     if (rehash) {
-        *rehash = res.match && res.rehash;
+        *rehash = c.rehash;
     }
     return APR_SUCCESS;
 }
@@ -501,9 +672,7 @@ apr_status_t pt_password_hash(apr_pool_t *p, const char *pw,
                               const pt_argon2_params_t *params,
                               const char **out)
 {
-    unsigned char salt[PT_ARGON2_SALT_BYTES];
-    apr_size_t enclen;
-    char *encoded;
+    unsigned char salt[PT_ARGON2_SALT_BYTES], raw[PT_ARGON2_HASH_BYTES];
     apr_status_t rv;
     int arv;
 
@@ -516,21 +685,21 @@ apr_status_t pt_password_hash(apr_pool_t *p, const char *pw,
     if (rv) {
         return rv;
     }
-    enclen = argon2_encodedlen(params->t_cost, params->m_cost_kib,
-                               params->parallelism, sizeof(salt),
-                               PT_ARGON2_HASH_BYTES, Argon2_id) + 1;
-    encoded = apr_pcalloc(p, enclen);
-    arv = argon2id_hash_encoded(params->t_cost, params->m_cost_kib,
-                                params->parallelism, pw, strlen(pw), salt,
-                                sizeof(salt), PT_ARGON2_HASH_BYTES, encoded,
-                                enclen);
+    arv = a2_compute(params, ARGON2_VERSION_13, pw, strlen(pw), salt,
+                     sizeof(salt), raw, sizeof(raw));
     if (arv == ARGON2_MEMORY_ALLOCATION_ERROR) {
         return APR_ENOMEM;
     }
     if (arv != ARGON2_OK) {
         return APR_EGENERAL;
     }
-    *out = encoded;
+    /* the PHC string, as argon2id_hash_encoded writes it */
+    *out = apr_psprintf(p, "$argon2id$v=%d$m=%u,t=%u,p=%u$%s$%s",
+                        ARGON2_VERSION_13, params->m_cost_kib,
+                        params->t_cost, params->parallelism,
+                        b64std_encode(p, salt, sizeof(salt)),
+                        b64std_encode(p, raw, sizeof(raw)));
+    OPENSSL_cleanse(raw, sizeof(raw));
     return APR_SUCCESS;
 }
 
@@ -557,8 +726,8 @@ void pt_password_dummy_verify(apr_pool_t *p, const char *pw,
     if (len > PT_PASSWORD_MAX_LEN) {
         len = PT_PASSWORD_MAX_LEN;
     }
-    (void)argon2id_hash_raw(params->t_cost, params->m_cost_kib,
-                            params->parallelism, pw, len, salt,
-                            sizeof(salt) - 1, out, sizeof(out));
+    (void)a2_compute(params, ARGON2_VERSION_13, pw, len,
+                     (const unsigned char *)salt, sizeof(salt) - 1, out,
+                     sizeof(out));
     OPENSSL_cleanse(out, sizeof(out));
 }

@@ -47,7 +47,8 @@ apr_status_t pt_password_hash(apr_pool_t *p, const char *pw,
                               const pt_argon2_params_t *params,
                               const char **out);
 
-/* Check pw against stored.  *match is 1 on a match.  *rehash (may be NULL)
+/* Check pw against stored (pt_password_check without its work count).
+ * *match is 1 on a match.  *rehash (may be NULL)
  * is set to 1 on a match whose stored hash is not argon2id with at least
  * the given params.  Returns APR_SUCCESS whether or not it matched;
  * APR_EINVAL when stored is malformed or of an unknown format (then
@@ -56,6 +57,29 @@ apr_status_t pt_password_verify(apr_pool_t *p, const char *pw,
                                 const char *stored,
                                 const pt_argon2_params_t *params,
                                 int *match, int *rehash);
+
+/* What pt_password_check found and did. */
+typedef struct pt_pw_check_t {
+    int match;                  /* 1: pw is the password */
+    int rehash;                 /* 1: a match whose hash should be renewed */
+    unsigned int argon2;        /* argon2id computations done (for callers
+                                   that account for the work) */
+} pt_pw_check_t;
+
+/* Check pw (NULL: "") against stored, doing at least the work of one
+ * argon2id verification whatever stored is: a hash of an unknown format,
+ * a malformed one, or none at all (NULL: an account without a password,
+ * e.g. one made through the identity provider) costs a dummy argon2id
+ * computation with params and never matches.  So every path that does
+ * not match costs the same, and out->argon2 counts the computations.
+ * Returns APR_SUCCESS for a hash it could check (match or not),
+ * APR_EINVAL for one it could not (after the dummy work), APR_ENOMEM or
+ * APR_EGENERAL when argon2 itself failed.  Legacy formats (scrypt, pbkdf2,
+ * bcrypt) cost their own work, not argon2id. */
+apr_status_t pt_password_check(apr_pool_t *p, const char *pw,
+                               const char *stored,
+                               const pt_argon2_params_t *params,
+                               pt_pw_check_t *out);
 
 /* Burn about the time a real verify costs, for unknown users, so that
  * timing does not tell whether an account exists. */

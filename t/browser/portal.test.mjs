@@ -73,8 +73,9 @@ async function newContext(viewport, options = {}) {
 }
 
 function watch(page) {
-    // A rejected form comes back with status 400, 401 or 403 by design
-    // (403: signing in before confirming the email address), and
+    // A rejected form comes back with status 400, 401, 403 or 429 by
+    // design (403: signing in before confirming the email address; 429:
+    // too many attempts), and
     // Chromium logs "Failed to load resource" for that page itself.  That
     // one message is expected; the same message for a stylesheet, image or
     // script (or for any other page) is a problem.
@@ -91,7 +92,7 @@ function watch(page) {
         }
         const failed = /^Failed to load resource: the server responded with a status of (\d+)/
             .exec(msg.text());
-        if (failed && [400, 401, 403].includes(Number(failed[1]))
+        if (failed && [400, 401, 403, 429].includes(Number(failed[1]))
             && documents.get(msg.location().url) === Number(failed[1])) {
             return;
         }
@@ -1236,6 +1237,87 @@ describe('roles: an admin, an operations account and a client', () => {
         await client.page.getByRole('button', { name: 'Sign in' }).click();
         await client.page.locator('.error, [role="alert"]', { hasText: /disabled/ }).first().waitFor();
         await snap(client.page, 'client-disabled-sign-in');
+    });
+});
+
+// --------------------------------------------------------------- mistakes
+// Someone who mistypes their password again and again is slowed down
+// (the throttle's back-off), and told so on the sign-in form itself.
+describe('a person who mistypes their password', () => {
+    const TOP = fileURLToPath(new URL('../../', import.meta.url));
+    const WHO = `typo.${stamp}`;
+    const PASSWORD = 'the-right-one-1815';
+    let context, page, dir;
+
+    before(async () => {
+        dir = mkdtempSync(join(tmpdir(), 'portal-typo-'));
+        const pw = join(dir, 'password');
+        writeFileSync(pw, PASSWORD + '\n', { mode: 0o644 });
+        execFileSync(join(TOP, 'build/portalctl'), [
+            '--data', DATA, '--sql', join(TOP, 'sql'), 'user', 'add', '--role', 'client',
+            '--username', WHO, '--email', `${WHO}@example.org`, '--first-name', 'Tilly',
+            '--last-name', 'Typo', '--address', '3 Keyboard Lane', '--password-file', pw]);
+        context = await newContext(DESKTOP);
+        page = await context.newPage();
+    });
+    after(async () => {
+        await context?.close();
+        rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function attempt(password) {
+        const answer = page.waitForResponse((res) => res.request().isNavigationRequest()
+                                            && new URL(res.url()).pathname === '/login');
+        await page.fill('#username', WHO);
+        await page.fill('#password', password);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        const res = await answer;
+        await page.locator('.error').waitFor();
+        return { status: res.status(), retry: Number(res.headers()['retry-after'] || 0),
+                 error: await page.locator('.error').innerText() };
+    }
+
+    check('five mistakes in a row: "Too many attempts: try again in N seconds" on the sign-in form', async () => {
+        await page.goto(BASE + '/login');
+        const answers = [];
+        for (let i = 1; i <= 5; i++) {
+            answers.push(await attempt(`the-wrong-one-${i}`));
+        }
+        for (const a of answers.slice(0, 4)) {
+            assert.equal(a.status, 401);
+            assert.match(a.error, /^Incorrect username or password\.$/);
+        }
+        const fifth = answers[4];
+        assert.equal(fifth.status, 429, 'the fifth mistake: 429');
+        assert.ok(fifth.retry >= 1, 'with Retry-After');
+        assert.match(fifth.error, /Incorrect username or password\. Too many attempts: try again in \d+ seconds?\./);
+        // the sign-in form, not an error page: heading, fields, the name kept
+        await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+        assert.equal(await page.inputValue('#username'), WHO, 'the username is kept');
+        assert.equal(await page.inputValue('#password'), '', 'the password is not sent back');
+        await page.getByRole('button', { name: 'Sign in' }).waitFor();
+        assert.equal(await page.locator('#sign-out').count(), 0, 'not signed in');
+        await snap(page, 'login-fifth-mistake');
+        // trying again at once only makes the wait longer (the sixth is
+        // refused unchecked, or, if the screenshot outlasted the first
+        // wait, checked and wrong: a longer wait either way)
+        const sixth = await attempt('the-wrong-one-6');
+        const seventh = await attempt('the-wrong-one-7');
+        for (const a of [sixth, seventh]) {
+            assert.equal(a.status, 429);
+            assert.match(a.error, /Too many attempts: try again in \d+ seconds?\.$/);
+        }
+        assert.ok(sixth.retry > fifth.retry && seventh.retry > sixth.retry,
+                  `the wait grows: ${fifth.retry}, ${sixth.retry}, ${seventh.retry} s`);
+        await snap(page, 'login-too-many-attempts-again');
+    });
+
+    check('during the wait even the right password is refused, the same way', async () => {
+        const a = await attempt(PASSWORD);
+        assert.equal(a.status, 429);
+        assert.match(a.error, /^Too many attempts: try again in \d+ seconds?\.$/);
+        assert.equal(await page.locator('#sign-out').count(), 0, 'not signed in');
+        await snap(page, 'login-too-many-attempts-right-password');
     });
 });
 

@@ -146,6 +146,12 @@ static void test_argon2id(apr_pool_t *p)
     PT_OK(h1 && !strncmp(h1, "$argon2id$v=19$m=1024,t=1,p=1$", 30),
           "PHC string with the parameters: %s", h1 ? h1 : "(null)");
     PT_OK(pt_password_format(h1) == PT_PW_ARGON2ID, "format is argon2id");
+    /* computed with our own allocator (mmap), written by our own encoder:
+     * still the standard PHC string libargon2 itself verifies */
+    PT_OK(h1 && argon2id_verify(h1, "s3cret pässword", strlen("s3cret pässword"))
+          == ARGON2_OK, "libargon2's own argon2id_verify accepts it");
+    PT_OK(h1 && argon2id_verify(h1, "s3cret passwörd", strlen("s3cret passwörd"))
+          == ARGON2_VERIFY_MISMATCH, "and refuses another password");
     PT_OK(pt_password_hash(p, "s3cret pässword", &small, &h2) == APR_SUCCESS
           && strcmp(h1, h2) != 0, "same password, new salt, new hash");
 
@@ -179,6 +185,16 @@ static void test_argon2id(apr_pool_t *p)
     /* Reference vectors of the argon2 authors. */
     check(p, "password", a2_ref_p1, &small, APR_SUCCESS, 1,
           "reference vector m=256,t=2,p=1");
+    {
+        /* the same hash with its last base64 digit's spare bits set:
+         * libargon2 refuses such a string, and so do we */
+        char *odd = apr_pstrdup(p, a2_ref_p1);
+        apr_size_t n = strlen(odd);
+
+        odd[n - 1] = odd[n - 1] == '4' ? '5' : '4';
+        check(p, "password", odd, &small, APR_EINVAL, 0,
+              "a hash whose last digit has non-zero spare bits");
+    }
     check(p, "password", a2_ref_p2, &small, APR_SUCCESS, 1,
           "reference vector m=256,t=2,p=2");
     check(p, "passwore", a2_ref_p1, &small, APR_SUCCESS, 0,
@@ -367,6 +383,56 @@ static void test_malformed(apr_pool_t *p)
           "old werkzeug plain-digest format is unknown");
 }
 
+/* Finding 7 of issue 11: every path that does not match costs one
+ * argon2id computation, counted by pt_password_check. */
+static void test_work(apr_pool_t *p)
+{
+    static const struct {
+        const char *pw, *stored, *what;
+        apr_status_t rv;
+        int match;
+    } cases[] = {
+        { "password", NULL, "no hash (an account made by the provider)",
+          APR_EINVAL, 0 },
+        { "password", "!", "the provider's no-password marker", APR_EINVAL,
+          0 },
+        { "password", "$argon2id$v=19$m=abc", "a malformed argon2id hash",
+          APR_EINVAL, 0 },
+        { "password", "$argon2id$v=19$m=99999999,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+          "an argon2id hash with absurd costs", APR_EINVAL, 0 },
+        { "password", "sha256$salt$hex", "an unknown format", APR_EINVAL,
+          0 },
+        { "wrong", NULL, "a wrong password", APR_SUCCESS, 0 },
+        { "password", NULL, "the right password", APR_SUCCESS, 1 },
+    };
+    pt_pw_check_t c;
+    apr_size_t i;
+    char *longpw;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *stored = cases[i].stored;
+        apr_status_t rv;
+
+        if (!stored && cases[i].rv == APR_SUCCESS) {
+            stored = a2_ref_p1;
+        }
+        rv = pt_password_check(p, cases[i].pw, stored, &small, &c);
+        PT_OK(rv == cases[i].rv && c.match == cases[i].match
+              && c.argon2 == 1, "%s: one argon2id computation (rv %d, "
+              "match %d, argon2 %u)", cases[i].what, rv, c.match,
+              c.argon2);
+    }
+    longpw = apr_palloc(p, PT_PASSWORD_MAX_LEN + 2);
+    memset(longpw, 'a', PT_PASSWORD_MAX_LEN + 1);
+    longpw[PT_PASSWORD_MAX_LEN + 1] = '\0';
+    PT_OK(pt_password_check(p, longpw, a2_ref_p1, &small, &c) == APR_SUCCESS
+          && !c.match && c.argon2 == 1,
+          "an over-long password: one computation, no match");
+    PT_OK(pt_password_check(p, longpw, NULL, &small, &c) == APR_EINVAL
+          && !c.match && c.argon2 == 1,
+          "an over-long password and no hash: one computation");
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -378,6 +444,7 @@ int main(void)
     test_werkzeug(p);
     test_bcrypt(p);
     test_malformed(p);
+    test_work(p);
 
     apr_pool_destroy(p);
     apr_terminate();
