@@ -277,7 +277,7 @@ is($res->code, 303, 'and the account itself is fine');
     }
     is_deeply(\@c, [200, 200, 200, 429], 'forgot password: 3 requests for one mailbox, then 429');
     my ($queued) = dbh()->selectrow_array('SELECT COUNT(*) FROM reset_requests WHERE email_lc = ?', undef, $victim);
-    is($queued, 3, 'and only 3 were queued');
+    ok($queued <= 1, "and at most one waits for the mail job ($queued)");
     my $tok = csrf_of($ua, "$T/forgot_password");
     $r = post_form($ua, "$T/forgot_password", csrf_token => $tok, email => $victim);
     like($r->decoded_content, qr/Too many attempts: try again in \d+ minutes\./, 'the form says how long to wait');

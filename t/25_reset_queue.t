@@ -4,7 +4,9 @@
 # only once the last one is dead; a genuine request queued behind
 # thousands of others is mailed by the first or second run of the mail
 # job (job runs are counted, nothing is timed), and the queue is empty
-# after it.  Clients come from distinct loopback addresses.
+# after it.  Clients come from distinct loopback addresses; the requests
+# go to /queue, where the throttle lets one address ask more often than
+# the default (t/22_throttle.t tests that limit).
 use strict;
 use warnings;
 use Apache::Test qw(-withtestmore);
@@ -18,8 +20,8 @@ sub forgot {
     $ip++;
     my $ua = LWP::UserAgent->new(cookie_jar => HTTP::Cookies->new, max_redirect => 0,
                                  timeout => 30, local_address => "127.0.0.$ip");
-    my $tok = csrf_of($ua, '/forgot_password');
-    return post_form($ua, '/forgot_password', csrf_token => $tok, email => $email);
+    my $tok = csrf_of($ua, '/queue/forgot_password');
+    return post_form($ua, '/queue/forgot_password', csrf_token => $tok, email => $email);
 }
 
 sub waiting {

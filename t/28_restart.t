@@ -1,7 +1,8 @@
 # 28_restart.t -- graceful restarts (SIGUSR1, what `apachectl -k graceful`
 # sends) of an httpd of its own, whose new configurations add and remove
 # modules (mod_auth_openidc with mod_authn_core and mod_authz_user, and
-# mod_headers, mod_socache_shmcb, mod_remoteip, mod_setenvif) and change
+# mod_headers, mod_socache_memcache, mod_remoteip, mod_setenvif; the
+# throttle's mod_socache_shmcb is always there) and change
 # Portal* directives, while clients loop GETs and an upload trickles in:
 #   - no child crashes ("exit signal" in the error log), and no sanitizer
 #     report when the suite runs with the ASan module;
@@ -78,6 +79,7 @@ $user
 LoadModule mpm_${mpm}_module $mods/mod_mpm_$mpm.so
 LoadModule authz_core_module $mods/mod_authz_core.so
 LoadModule dbd_module $mods/mod_dbd.so
+LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so
 LoadModule portal_module "$ENV{PORTAL_MODULE}"
 <IfModule mpm_event_module>
     StartServers 2
@@ -115,7 +117,7 @@ LoadModule authn_core_module $mods/mod_authn_core.so
 LoadModule authz_user_module $mods/mod_authz_user.so
 LoadModule auth_openidc_module $mods/mod_auth_openidc.so
 LoadModule headers_module $mods/mod_headers.so
-LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so
+LoadModule socache_memcache_module $mods/mod_socache_memcache.so
 LoadModule remoteip_module $mods/mod_remoteip.so
 LoadModule setenvif_module $mods/mod_setenvif.so
 OIDCProviderMetadataURL "http://127.0.0.1:$oidc_port/.well-known/openid-configuration"
