@@ -927,3 +927,29 @@ LIMIT 100
 
 -- name: throttle_events_purge
 DELETE FROM throttle_events WHERE started_at < %lld
+
+-- ---------------------------------------------------------------- bulk import
+-- (issue 14: portalctl user import, /admin/import, portalctl import-flask;
+-- the core side is pt_userimport.h)
+
+-- name: user_import_probe
+-- Whether a row to import is there already: the account with its username
+-- and the one with its email (lower case), each or NULL.  The same id in
+-- both: the row was imported by an earlier run (skipped when resuming);
+-- one or two others: the row fails as taken.
+SELECT (SELECT id FROM users WHERE username_lc = %s) AS by_username,
+       (SELECT id FROM users WHERE email_lc = %s) AS by_email
+
+-- name: flask_readonly
+-- Run on the Flask portal's users.db, not on ours (pt_flaskdb.c): this
+-- connection never writes to it.
+PRAGMA query_only = 1
+
+-- name: flask_users_page
+-- The Flask portal's accounts after an id, a page at a time (keyset
+-- paging).  Runs on its users.db, not on ours; "user" is its table.
+SELECT id, username, password, email, first_name, last_name, address
+FROM "user"
+WHERE id > %lld
+ORDER BY id
+LIMIT %lld
