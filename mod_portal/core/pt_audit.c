@@ -21,6 +21,7 @@
 #include "pt_crypto.h"
 
 #define CANON_MAX (64 * 1024)
+#define MAX_SECONDS 253402300799LL      /* 9999-12-31T23:59:59Z */
 
 /* ------------------------------------------------------------ normalise */
 
@@ -444,7 +445,8 @@ static apr_status_t parse_seal(apr_pool_t *p, char **f, pt_audit_seal_t *s,
     int len;
 
     if (!uint_ok(f[1], &s->entry_id) || s->entry_id == 0
-        || !hash_hex_ok(f[2]) || !uint_ok(f[3], &at) || !*f[4]) {
+        || !hash_hex_ok(f[2]) || !uint_ok(f[3], &at) || at > MAX_SECONDS
+        || !*f[4]) {
         pt_err_set(err, p, NULL, 0, "a seal line needs an entry id, a hash,"
                    " a time and a TSA name");
         return APR_EINVAL;

@@ -73,12 +73,18 @@ apr_status_t pt_csv_row(pt_buf_t *b, const char *const *fields, int n,
     apr_status_t rv = APR_SUCCESS;
     int i;
 
-    for (i = 0; i < n && rv == APR_SUCCESS; i++) {
-        if (i > 0) {
-            rv = pt_buf_putc(b, ',');
-        }
-        if (rv == APR_SUCCESS) {
-            rv = put_field(b, fields[i] ? fields[i] : "", flags);
+    if (n == 1 && (!fields[0] || !*fields[0])) {
+        /* one empty field: an empty line would be no record at all */
+        rv = pt_buf_append(b, "\"\"", 2);
+    }
+    else {
+        for (i = 0; i < n && rv == APR_SUCCESS; i++) {
+            if (i > 0) {
+                rv = pt_buf_putc(b, ',');
+            }
+            if (rv == APR_SUCCESS) {
+                rv = put_field(b, fields[i] ? fields[i] : "", flags);
+            }
         }
     }
     if (rv == APR_SUCCESS) {

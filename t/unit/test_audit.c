@@ -458,6 +458,11 @@ static void test_lines(apr_pool_t *p)
                              strstr(sp, "Mozilla/") + 8, NULL);
     }
     bad[4] = "S\t2\tnothex\t1\tportal\tMAMCAQA=";
+    PT_OK(pt_audit_parse_line(p, apr_pstrcat(p, "S\t2\t", r->hash,
+                                             "\t17005510000000615\tportal"
+                                             "\tMAMCAQA=", NULL),
+                              102, &l, &err) == APR_EINVAL,
+          "a seal time past the year 9999 is refused (it overflowed)");
     for (i = 0; bad[i]; i++) {
         refused &= pt_audit_parse_line(p, bad[i], strlen(bad[i]), &l, &err)
                    == APR_EINVAL;

@@ -384,6 +384,14 @@ static void test_csvout(apr_pool_t *p)
     pt_csv_row(&b, f2, 6, 0);
     PT_IS_STR(b.data, "=SUM(A1),+1,-x,@cmd,ok,\"=a,\"\"b\"\"\"\r\n",
               "without it the data is unchanged");
+    {
+        const char *one[] = { "" };
+
+        pt_buf_init(&b, p, 16, 1024);
+        pt_csv_row(&b, one, 1, 0);
+        PT_IS_STR(b.data, "\"\"\r\n", "a record of one empty field is "
+                  "written \"\" (an empty line would be no record)");
+    }
     pt_buf_init(&b, p, 16, 15);
     pt_csv_row(&b, big, 1, 0);
     PT_OK(pt_csv_row(&b, big, 1, 0) == APR_ENOSPC && b.len == 12
