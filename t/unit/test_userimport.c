@@ -202,6 +202,7 @@ static void test_probe(apr_pool_t *p)
               "a username of one account with the email of another");
     PT_IS_STR(probe(db, "zed", "BOB@example.org"),
               "email: another account has this address", "a taken email");
+    apr_dbd_close(db->driver, db->handle);
 }
 
 /* ------------------------------------------------------------ users.db */
