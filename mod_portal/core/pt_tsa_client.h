@@ -62,8 +62,9 @@ typedef struct pt_tsa_client_conf_t {
                                  * certificate; NULL: the system's */
     const char *policy;         /* an OID to ask for, or NULL */
     long connect_timeout;       /* seconds; 0: PT_TSA_CLIENT_CONNECT_TIMEOUT */
-    long timeout;               /* seconds for it all; 0: PT_TSA_CLIENT_TIMEOUT */
-    apr_size_t max_bytes;       /* largest answer; 0: PT_TSA_MAX_DER */
+    long timeout;               /* seconds in all; 0: PT_TSA_CLIENT_TIMEOUT */
+    apr_size_t max_bytes;       /* largest answer; 0 (or more than
+                                 * PT_TSA_MAX_DER): PT_TSA_MAX_DER */
     const char *user_agent;     /* NULL: "mod_portal" */
 } pt_tsa_client_conf_t;
 
