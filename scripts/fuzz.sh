@@ -19,7 +19,8 @@ libs="$(apr-1-config --link-ld) $(apu-1-config --link-ld)
 core=$(ls "$top"/mod_portal/core/*.c)
 rc=0
 for t in ${FUZZ_TARGETS:-template form sql filecrypt multipart upload_meta \
-        feed jwt range redact webauthn_attest webauthn_assert pwned throttle}; do
+        feed jwt range redact webauthn_attest webauthn_assert pwned throttle \
+        usercsv audit_line}; do
     # shellcheck disable=SC2086
     clang $cflags -o "$out/fuzz_$t" "$top/t/fuzz/fuzz_$t.c" $core $libs
     rm -rf "$out/corpus_$t"

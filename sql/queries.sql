@@ -927,3 +927,136 @@ LIMIT 100
 
 -- name: throttle_events_purge
 DELETE FROM throttle_events WHERE started_at < %lld
+
+-- ---------------------------------------------------------------- bulk import
+-- (issue 14: portalctl user import, /admin/import, portalctl import-flask;
+-- the core side is pt_userimport.h)
+
+-- name: user_import_probe
+-- Whether a row to import is there already: the account with its username
+-- and the one with its email (lower case), each or NULL.  The same id in
+-- both: the row was imported by an earlier run (skipped when resuming);
+-- one or two others: the row fails as taken.
+SELECT (SELECT id FROM users WHERE username_lc = %s) AS by_username,
+       (SELECT id FROM users WHERE email_lc = %s) AS by_email
+
+-- name: flask_readonly
+-- Run on the Flask portal's users.db, not on ours (pt_flaskdb.c): this
+-- connection never writes to it.
+PRAGMA query_only = 1
+
+-- name: flask_users_page
+-- The Flask portal's accounts after an id, a page at a time (keyset
+-- paging).  Runs on its users.db, not on ours; "user" is its table.
+SELECT id, username, password, email, first_name, last_name, address
+FROM "user"
+WHERE id > %lld
+ORDER BY id
+LIMIT %lld
+
+-- ---------------------------------------------------------------- activity log
+-- (issue 14; the chain, its canonical form and the append protocol are in
+-- mod_portal/core/pt_audit.h, and pt_audit_db.c runs these)
+
+-- name: audit_head
+-- The newest entry: the next one gets id + 1 and links to its hash.  Read
+-- under the append lock (tx_begin is BEGIN IMMEDIATE on SQLite; audit_lock
+-- on PostgreSQL).
+SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1
+
+-- name: audit_insert
+-- id is head + 1: the primary key refuses a second entry at the same place,
+-- so the chain cannot fork even without the lock.  actor_id NULL: none.
+INSERT INTO audit_log (id, event_time, actor_id, actor_name, ip,
+                       user_agent, action, target, outcome, request_id,
+                       detail, prev_hash, hash)
+VALUES (%lld, %lld, %lld, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+
+-- name: audit_page
+-- The chain in its order from an entry, a page at a time (verify, export).
+SELECT id, event_time, actor_id, actor_name, ip, user_agent, action, target,
+       outcome, request_id, detail, prev_hash, hash
+FROM audit_log WHERE id >= %lld ORDER BY id LIMIT %lld
+
+-- The activity page: newest first, keyset-paged (id < the last id shown),
+-- within [from, to) in microseconds.  One query per most selective filter,
+-- so an index serves it; the other filters are optional ('' for any).
+
+-- name: audit_list_actor
+SELECT id, event_time, actor_id, actor_name, ip, user_agent, action, target,
+       outcome, request_id, detail, prev_hash, hash
+FROM audit_log
+WHERE actor_id = %lld AND id < %lld
+  AND event_time >= %lld AND event_time < %lld
+  AND (%s = '' OR action = %s)
+  AND (%s = '' OR outcome = %s)
+  AND (%s = '' OR ip = %s)
+ORDER BY id DESC LIMIT %lld
+
+-- name: audit_list_ip
+SELECT id, event_time, actor_id, actor_name, ip, user_agent, action, target,
+       outcome, request_id, detail, prev_hash, hash
+FROM audit_log
+WHERE ip = %s AND id < %lld
+  AND event_time >= %lld AND event_time < %lld
+  AND (%s = '' OR action = %s)
+  AND (%s = '' OR outcome = %s)
+ORDER BY id DESC LIMIT %lld
+
+-- name: audit_list_action
+SELECT id, event_time, actor_id, actor_name, ip, user_agent, action, target,
+       outcome, request_id, detail, prev_hash, hash
+FROM audit_log
+WHERE action = %s AND id < %lld
+  AND event_time >= %lld AND event_time < %lld
+  AND (%s = '' OR outcome = %s)
+ORDER BY id DESC LIMIT %lld
+
+-- name: audit_list_outcome
+SELECT id, event_time, actor_id, actor_name, ip, user_agent, action, target,
+       outcome, request_id, detail, prev_hash, hash
+FROM audit_log
+WHERE outcome = %s AND id < %lld
+  AND event_time >= %lld AND event_time < %lld
+ORDER BY id DESC LIMIT %lld
+
+-- name: audit_list
+SELECT id, event_time, actor_id, actor_name, ip, user_agent, action, target,
+       outcome, request_id, detail, prev_hash, hash
+FROM audit_log
+WHERE id < %lld AND event_time >= %lld AND event_time < %lld
+ORDER BY id DESC LIMIT %lld
+
+-- name: audit_timeline
+-- A person's timeline: what they did and what was done to them.
+SELECT id, event_time, actor_id, actor_name, ip, user_agent, action, target,
+       outcome, request_id, detail, prev_hash, hash
+FROM audit_log
+WHERE (actor_id = %lld OR target = %s) AND id < %lld
+ORDER BY id DESC LIMIT %lld
+
+-- name: audit_seal_insert
+-- token: base64 of the DER TimeStampResp over the entry's hash.
+INSERT INTO audit_seals (entry_id, hash, token, sealed_at, tsa)
+VALUES (%lld, %s, %s, %lld, %s)
+
+-- name: audit_seals_from
+SELECT entry_id, hash, token, sealed_at, tsa FROM audit_seals
+WHERE entry_id >= %lld ORDER BY entry_id, id
+
+-- name: audit_seal_last
+SELECT entry_id, hash, sealed_at FROM audit_seals
+ORDER BY entry_id DESC, id DESC LIMIT 1
+
+-- name: audit_prune_point
+-- Retention: the newest sealed entry (sealed with its hash as stored)
+-- older than the cut-off; everything before it may go.
+SELECT MAX(s.entry_id) AS entry_id
+FROM audit_seals s JOIN audit_log l ON l.id = s.entry_id
+WHERE l.event_time < %lld AND s.hash = l.hash
+
+-- name: audit_prune_entries
+DELETE FROM audit_log WHERE id < %lld
+
+-- name: audit_prune_seals
+DELETE FROM audit_seals WHERE entry_id < %lld

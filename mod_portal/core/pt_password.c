@@ -336,8 +336,8 @@ static apr_status_t verify_scrypt(apr_pool_t *p, const char *pw,
         return APR_EINVAL;
     }
     rv = hex_decode_exact(hex, want, sizeof(want));
-    if (rv) {
-        return rv;
+    if (rv || !pw) {
+        return rv;              /* !pw: the format check alone */
     }
     /* OpenSSL needs 128 r (N + 2) for V plus 128 r p for B. */
     maxmem = (uint64_t)128 * r * (n + 2) + (uint64_t)128 * r * par
@@ -406,8 +406,8 @@ static apr_status_t verify_pbkdf2(apr_pool_t *p, const char *pw,
         return APR_EGENERAL;
     }
     rv = hex_decode_exact(hex, want, (apr_size_t)mdlen);
-    if (rv) {
-        return rv;
+    if (rv || !pw) {
+        return rv;              /* !pw: the format check alone */
     }
     if (PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), (const unsigned char *)salt,
                           (int)strlen(salt), (int)iter, md, mdlen,
@@ -448,6 +448,9 @@ static apr_status_t verify_bcrypt(apr_pool_t *p, const char *pw,
         if (!bcrypt_char((unsigned char)stored[i])) {
             return APR_EINVAL;
         }
+    }
+    if (!pw) {
+        return APR_SUCCESS;     /* the format check alone */
     }
     /* crypt_rn wants the structure zeroed before first use. */
     cd = apr_pcalloc(p, sizeof(*cd));
@@ -558,6 +561,9 @@ static apr_status_t verify_argon2id(const char *pw, const char *stored,
     if (slen < (long)ARGON2_MIN_SALT_LENGTH || hlen < (long)ARGON2_MIN_OUTLEN) {
         return APR_EINVAL;
     }
+    if (!pw) {
+        return APR_SUCCESS;     /* the format check alone */
+    }
     arv = a2_compute(&got, version, pw, strlen(pw), salt, (size_t)slen,
                      calc, (size_t)hlen);
     if (arv == ARGON2_MEMORY_ALLOCATION_ERROR) {
@@ -580,7 +586,9 @@ static apr_status_t verify_argon2id(const char *pw, const char *stored,
     return APR_SUCCESS;
 }
 
-/* Check pw against stored according to its format. */
+/* Check pw against stored according to its format; pw NULL checks the
+ * format alone (parsed and bounded as for a verification, nothing
+ * computed): pt_password_wellformed(). */
 static apr_status_t verify_any(apr_pool_t *p, const char *pw,
                                const char *stored,
                                const pt_argon2_params_t *params,
@@ -730,4 +738,23 @@ void pt_password_dummy_verify(apr_pool_t *p, const char *pw,
                      (const unsigned char *)salt, sizeof(salt) - 1, out,
                      sizeof(out));
     OPENSSL_cleanse(out, sizeof(out));
+}
+
+const char *pt_password_wellformed(apr_pool_t *p, const char *stored)
+{
+    static const char *const names[] = {
+        NULL, "argon2id", "werkzeug scrypt", "werkzeug pbkdf2", "bcrypt"
+    };
+    pw_result_t res = { 0, 0, 0 };
+    pt_pw_format_e f = pt_password_format(stored);
+
+    if (f == PT_PW_UNKNOWN) {
+        return "not a password hash of a supported format (werkzeug scrypt"
+               " or pbkdf2, bcrypt, argon2id)";
+    }
+    if (verify_any(p, NULL, stored, NULL, &res) != APR_SUCCESS) {
+        return apr_psprintf(p, "a malformed %s hash (or one whose cost is"
+                            " beyond what sign-in accepts)", names[f]);
+    }
+    return NULL;
 }

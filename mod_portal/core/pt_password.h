@@ -81,6 +81,13 @@ apr_status_t pt_password_check(apr_pool_t *p, const char *pw,
                                const pt_argon2_params_t *params,
                                pt_pw_check_t *out);
 
+/* Whether stored is a hash that pt_password_check() can verify: a known
+ * format, well-formed, with costs within the bounds sign-in accepts --
+ * found without computing anything, so it is cheap enough for every row
+ * of an import that takes hashes as they are.  NULL when it is; else a
+ * sentence saying why not (static, or from p). */
+const char *pt_password_wellformed(apr_pool_t *p, const char *stored);
+
 /* Burn about the time a real verify costs, for unknown users, so that
  * timing does not tell whether an account exists. */
 void pt_password_dummy_verify(apr_pool_t *p, const char *pw,

@@ -9,6 +9,12 @@ BEGIN
 -- 7270 is "PORT" on a phone keypad; the second key names the migration lock.
 SELECT pg_advisory_xact_lock(7270, 1)
 
+-- name: audit_lock
+-- The activity log's append lock (pt_audit.h): held to COMMIT, shared by
+-- every child and node on this database.  SQLite needs none: tx_begin is
+-- BEGIN IMMEDIATE there.
+SELECT pg_advisory_xact_lock(7270, 14)
+
 -- ---------------------------------------------------------------- iocs
 -- Keyword variants: a trigram-indexed LIKE over the searchable text (the
 -- argument is '%word%', lower case, with % _ \ escaped).
