@@ -38,23 +38,15 @@ apr_status_t portal_token_issue(portal_req_t *req, pt_db_t *db,
 
     if (rv == APR_SUCCESS) {
         rv = pt_db_exec(db, "tokens_retire", NULL,
-                        PT_ARGS(portal_i64(p, now), uid, purpose));
+                        PT_ARGS(pt_i64(p, now), uid, purpose));
     }
     if (rv == APR_SUCCESS) {
         rv = pt_db_exec(db, "token_insert", NULL,
                         PT_ARGS(pt_sha256_hex(p, *token, strlen(*token)),
-                                uid, purpose, portal_i64(p, now),
-                                portal_i64(p, now + lifetime), NULL));
+                                uid, purpose, pt_i64(p, now),
+                                pt_i64(p, now + lifetime), NULL));
     }
     return rv;
-}
-
-const char *portal_link(portal_req_t *req, const char *path)
-{
-    return apr_pstrcat(req->r->pool,
-                       portal_conf_base_url(req->conf, req->r->server,
-                                            req->r->pool),
-                       req->mount, path, NULL);
 }
 
 /* The confirmation mail; its link (a new token) is made when the mail is
@@ -69,7 +61,7 @@ apr_status_t portal_send_verification(portal_req_t *req, pt_db_t *db,
 
     memset(&m, 0, sizeof(m));
     m.name = "verify_email";
-    m.data = portal_pool_json(p, json_pack("{s:s, s:i}",
+    m.data = pt_json_pool(p, json_pack("{s:s, s:i}",
                                            "first_name", first_name,
                                            "hours", lifetime / 3600));
     m.to_addr = email;
@@ -168,11 +160,11 @@ int portal_email_confirm(portal_req_t *req, const char *tok,
         return HTTP_BAD_REQUEST;
     }
     if (pt_db_exec(db, "token_use", &used,
-                   PT_ARGS(portal_i64(req->r->pool, now_sec()),
+                   PT_ARGS(pt_i64(req->r->pool, now_sec()),
                            pt_sha256_hex(req->r->pool, tok, strlen(tok))))
         != APR_SUCCESS
         || pt_db_exec(db, "user_verify_email", NULL,
-                      PT_ARGS(portal_i64(req->r->pool, now_sec()),
+                      PT_ARGS(pt_i64(req->r->pool, now_sec()),
                               pt_row_get(row, "user_id"))) != APR_SUCCESS) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
@@ -213,7 +205,7 @@ int portal_resend_verification_post(portal_req_t *req)
     apr_int64_t retry;
     int rc;
 
-    if (!portal_read_checked(req, verify_error, &rc)) {
+    if (!portal_form_csrf(req, verify_error, &rc)) {
         return rc;
     }
     email = portal_form_field(req, "email");
@@ -289,7 +281,7 @@ int portal_forgot_password_post(portal_req_t *req)
     apr_int64_t retry;
     int rc;
 
-    if (!portal_read_checked(req, forgot_error, &rc)) {
+    if (!portal_form_csrf(req, forgot_error, &rc)) {
         return rc;
     }
     email = portal_form_field(req, "email");
@@ -307,7 +299,7 @@ int portal_forgot_password_post(portal_req_t *req)
     if (!db || pt_db_exec(db, "reset_request_insert", NULL,
                           PT_ARGS(pt_ascii_lower(p, email), req->mount,
                                   req->r->useragent_ip,
-                                  portal_i64(p, now_sec()))) != APR_SUCCESS) {
+                                  pt_i64(p, now_sec()))) != APR_SUCCESS) {
         return portal_db_fail(req, "a password reset request");
     }
     return forgot_page(req, HTTP_OK, NULL, apr_psprintf(p,
@@ -389,7 +381,7 @@ int portal_reset_password_post(portal_req_t *req)
     fresh = portal_form_get(req, "new_password");
     confirm = portal_form_get(req, "confirm_password");
     fresh = fresh ? fresh : "";
-    errors = portal_pool_json(p, json_object());
+    errors = pt_json_pool(p, json_object());
     bad = pt_validate_password(fresh, pt_row_get(row, "username"));
     if (bad) {
         json_object_set_new(errors, "new_password", json_string(bad));
@@ -419,16 +411,16 @@ int portal_reset_password_post(portal_req_t *req)
     }
     db->errmsg = NULL;
     if (pt_db_exec(db, "token_use", &used,
-                   PT_ARGS(portal_i64(p, now_sec()),
+                   PT_ARGS(pt_i64(p, now_sec()),
                            pt_sha256_hex(p, tok, strlen(tok))))
         != APR_SUCCESS || used != 1
         || pt_db_exec(db, "user_set_password", NULL,
-                      PT_ARGS(hash, portal_i64(p, now_sec()), uid))
+                      PT_ARGS(hash, pt_i64(p, now_sec()), uid))
            != APR_SUCCESS
         || pt_db_exec(db, "sessions_delete_user", NULL, PT_ARGS(uid))
            != APR_SUCCESS
         || pt_db_exec(db, "user_verify_email", NULL,
-                      PT_ARGS(portal_i64(p, now_sec()), uid)) != APR_SUCCESS
+                      PT_ARGS(pt_i64(p, now_sec()), uid)) != APR_SUCCESS
         || portal_queue_password_notice(req, db, pt_row_get(row, "email"),
                                         pt_row_get(row, "first_name"))
            != APR_SUCCESS) {
@@ -460,9 +452,9 @@ apr_status_t portal_queue_password_notice(portal_req_t *req, pt_db_t *db,
                                           const char *first_name)
 {
     apr_pool_t *p = req->r->pool;
-    json_t *d = portal_pool_json(p, json_pack(
+    json_t *d = pt_json_pool(p, json_pack(
         "{s:s, s:s, s:s, s:s}", "first_name", first_name,
-        "when", portal_fmt_time(p, now_sec()),
+        "when", pt_fmt_time(p, now_sec()),
         "ip", req->r->useragent_ip,
         "forgot_link", portal_link(req, "/forgot_password")));
 
@@ -482,9 +474,9 @@ json_t *portal_sessions_json(portal_req_t *req)
     int i;
 
     if (!db || pt_db_select(db, "sessions_of_user", &rows,
-                            PT_ARGS(portal_i64(p, req->user->id),
-                                    portal_i64(p, now),
-                                    portal_i64(p, now
+                            PT_ARGS(pt_i64(p, req->user->id),
+                                    pt_i64(p, now),
+                                    pt_i64(p, now
                                                - portal_conf_session_idle(
                                                    req->conf))))
                != APR_SUCCESS) {
@@ -498,8 +490,8 @@ json_t *portal_sessions_json(portal_req_t *req)
         json_array_append_new(list, json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:b}",
             "id", id,
-            "signed_in", portal_fmt_time(p, pt_row_int(row, "created_at")),
-            "last_seen", portal_fmt_time(p, pt_row_int(row,
+            "signed_in", pt_fmt_time(p, pt_row_int(row, "created_at")),
+            "last_seen", pt_fmt_time(p, pt_row_int(row,
                                                        "last_seen_at")),
             "ip", pt_row_get(row, "ip"),
             "browser", pt_ua_summary(p, ua),
@@ -516,7 +508,7 @@ static int sessions_post(portal_req_t *req, int others)
     pt_db_t *db;
     int rc, n = 0;
 
-    if (!portal_read_checked(req, portal_error, &rc)) {
+    if (!portal_form_csrf(req, portal_error, &rc)) {
         return rc;
     }
     db = portal_db_get(req);
@@ -525,7 +517,7 @@ static int sessions_post(portal_req_t *req, int others)
     }
     if (others) {
         if (pt_db_exec(db, "session_delete_others", &n,
-                       PT_ARGS(portal_i64(p, req->user->id),
+                       PT_ARGS(pt_i64(p, req->user->id),
                                req->session_hash))
             != APR_SUCCESS) {
             return portal_db_fail(req, "signing out sessions");
@@ -544,7 +536,7 @@ static int sessions_post(portal_req_t *req, int others)
         return portal_redirect(req, "/login?signed_out=1");
     }
     if (pt_db_exec(db, "session_delete_of_user", &n,
-                   PT_ARGS(id, portal_i64(p, req->user->id))) != APR_SUCCESS) {
+                   PT_ARGS(id, pt_i64(p, req->user->id))) != APR_SUCCESS) {
         return portal_db_fail(req, "signing out a session");
     }
     if (n != 1) {

@@ -49,7 +49,7 @@ static const struct {
 
 static const char *when(apr_pool_t *p, const pt_row_t *row, const char *col)
 {
-    const char *t = portal_fmt_time(p, pt_row_int(row, col));
+    const char *t = pt_fmt_time(p, pt_row_int(row, col));
 
     return t ? t : "never";
 }
@@ -174,12 +174,11 @@ int portal_admin_get(portal_req_t *req)
 {
     apr_pool_t *p = req->r->pool;
     pt_db_t *db = portal_db_get(req);
-    const char *q = apr_table_get(req->query, "q"), *pat, *v;
-    apr_int64_t total, npages, page = 1, i;
+    const char *q = apr_table_get(req->query, "q"), *pat;
+    apr_int64_t total, npages, page, i;
     apr_array_header_t *rows;
     json_t *d, *list, *links;
     pt_row_t *count;
-    char *end;
 
     q = trimmed(p, q);
     if (strlen(q) > ADMIN_SEARCH_MAX) {
@@ -197,15 +196,11 @@ int portal_admin_get(portal_req_t *req)
     }
     total = pt_row_int(count, "n");
     npages = total ? (total + ADMIN_PER_PAGE - 1) / ADMIN_PER_PAGE : 1;
-    v = apr_table_get(req->query, "page");
-    if (v && *v) {
-        page = apr_strtoi64(v, &end, 10);
-        page = *end || page < 1 ? 1 : page > npages ? npages : page;
-    }
+    page = pt_query_int(apr_table_get(req->query, "page"), 1, 1, npages);
     if (pt_db_select(db, "admin_users", &rows,
                      PT_ARGS(pat, pat, pat, pat,
-                             portal_i64(p, ADMIN_PER_PAGE),
-                             portal_i64(p, (page - 1) * ADMIN_PER_PAGE)))
+                             pt_i64(p, ADMIN_PER_PAGE),
+                             pt_i64(p, (page - 1) * ADMIN_PER_PAGE)))
         != APR_SUCCESS) {
         return portal_db_fail(req, "admin_users");
     }
@@ -288,7 +283,7 @@ int portal_admin_new_post(portal_req_t *req)
     json_t *errors;
     int rc;
 
-    if (!portal_read_checked(req, new_rerender, &rc)) {
+    if (!portal_form_csrf(req, new_rerender, &rc)) {
         return rc;
     }
     portal_new_user_from_form(req, &nu, portal_form_field(req, "role"));
@@ -366,7 +361,7 @@ static int user_page(portal_req_t *req, const pt_row_t *row, int status,
                   "disabled", pt_row_get(row, "disabled_at") != NULL,
                   "is_self", pt_row_int(row, "id") == req->user->id,
                   "files", (json_int_t)pt_row_int(files, "n"),
-                  "files_size", portal_fmt_size(p, pt_row_int(files,
+                  "files_size", pt_fmt_size(p, pt_row_int(files,
                                                               "bytes")),
                   "url", apr_pstrcat(p, req->mount, "/admin/users/",
                                      pt_row_get(row, "uuid"), NULL),
@@ -448,7 +443,7 @@ static apr_status_t act_sql(pt_db_t *db, apr_pool_t *p, int act,
         return pt_db_exec(db, "user_set_role", NULL, PT_ARGS(role, id));
     case ACT_DISABLE:
         rv = pt_db_exec(db, "user_disable", NULL,
-                        PT_ARGS(portal_i64(p, apr_time_sec(apr_time_now())),
+                        PT_ARGS(pt_i64(p, apr_time_sec(apr_time_now())),
                                 id));
         return rv ? rv : pt_db_exec(db, "sessions_delete_user", NULL,
                                     PT_ARGS(id));
@@ -479,7 +474,7 @@ static int remove_objects(portal_req_t *req, apr_array_header_t *keys)
         pt_err_t err = { 0 };
 
         apr_pool_clear(it);
-        if (pt_store_remove(req->conf->files.store, it, key, &err)
+        if (pt_store_remove(portal_files_store(req->conf), it, key, &err)
             != APR_SUCCESS) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r,
                           PORTAL_LOGNO(0901) "removing object %s of a "
@@ -511,7 +506,7 @@ static int admin_act(portal_req_t *req, int act)
     apr_status_t rv;
     int rc;
 
-    if (!portal_read_checked(req, user_rerender, &rc)) {
+    if (!portal_form_csrf(req, user_rerender, &rc)) {
         return rc;
     }
     row = target_of(req, &rc);

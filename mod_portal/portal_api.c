@@ -50,7 +50,7 @@ int portal_api_read_body(portal_req_t *req, const char **msg)
                             "character %d).", jerr.text, jerr.position);
         return HTTP_BAD_REQUEST;
     }
-    portal_pool_json(r->pool, obj);
+    pt_json_pool(r->pool, obj);
     if (!json_is_object(obj)) {
         *msg = "The body must be a JSON object.";
         return HTTP_BAD_REQUEST;
@@ -140,7 +140,7 @@ static int api_login(portal_req_t *req, int roles, const char *kind,
                             "The access token could not be made.");
     }
     if (pt_db_exec(db, "user_record_login", NULL,
-                   PT_ARGS(portal_i64(r->pool, apr_time_sec(apr_time_now())),
+                   PT_ARGS(pt_i64(r->pool, apr_time_sec(apr_time_now())),
                            r->useragent_ip, pt_row_get(row, "id")))
         != APR_SUCCESS) {
         return portal_db_fail(req, "API sign-in");
@@ -148,7 +148,7 @@ static int api_login(portal_req_t *req, int roles, const char *kind,
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0820)
                   "user %s signed in to the API from %s",
                   pt_row_get(row, "uuid"), r->useragent_ip);
-    return portal_json(req, HTTP_OK, portal_pool_json(r->pool, json_pack(
+    return portal_json(req, HTTP_OK, pt_json_pool(r->pool, json_pack(
                        "{s:s, s:s, s:i}", "access_token", token,
                        "token_type", "Bearer", "expires_in", expires_in)));
 }
@@ -170,14 +170,14 @@ int portal_api_logout(portal_req_t *req)
     pt_db_t *db = portal_db_get(req);
 
     if (!db || pt_db_exec(db, "jwt_revoke", NULL,
-                          PT_ARGS(req->jti, portal_i64(req->r->pool,
+                          PT_ARGS(req->jti, pt_i64(req->r->pool,
                                                        req->token_exp),
                                   req->jti)) != APR_SUCCESS) {
         return portal_db_fail(req, "API sign-out");
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, PORTAL_LOGNO(0821)
                   "user %s signed out of the API", req->user->uuid);
-    return portal_json(req, HTTP_OK, portal_pool_json(req->r->pool,
+    return portal_json(req, HTTP_OK, pt_json_pool(req->r->pool,
                        json_pack("{s:s}", "message", "Signed out: this "
                                  "access token no longer works.")));
 }
@@ -187,9 +187,7 @@ int portal_api_logout(portal_req_t *req)
 int portal_api_client_signup(portal_req_t *req)
 {
     request_rec *r = req->r;
-    int give_url = req->dir->api_verify_url != PORTAL_UNSET
-                   ? req->dir->api_verify_url
-                   : req->conf->api.verify_url == 1;
+    int give_url = portal_dir_api_verify_url(req->dir, req->conf);
     portal_new_user_t nu;
     const char *uuid, *tok = NULL, *msg = NULL;
     json_t *errors, *out;
@@ -214,7 +212,7 @@ int portal_api_client_signup(portal_req_t *req)
                         "message", rc == HTTP_CONFLICT
                         ? "That username is taken."
                         : "Some fields are not valid.", "fields", errors);
-        return portal_json(req, rc, portal_pool_json(r->pool, out));
+        return portal_json(req, rc, pt_json_pool(r->pool, out));
     }
     if (rc == HTTP_TOO_MANY_REQUESTS) {
         return portal_throttled(req, nu.retry, NULL);
@@ -238,7 +236,7 @@ int portal_api_client_signup(portal_req_t *req)
                             "/api/client/verify-email?token=", tok,
                             NULL))));
     }
-    return portal_json(req, HTTP_CREATED, portal_pool_json(r->pool, out));
+    return portal_json(req, HTTP_CREATED, pt_json_pool(r->pool, out));
 }
 
 int portal_api_client_verify(portal_req_t *req)
@@ -253,7 +251,7 @@ int portal_api_client_verify(portal_req_t *req)
     if (rc != OK) {
         return portal_db_fail(req, "email verification");
     }
-    return portal_json(req, HTTP_OK, portal_pool_json(req->r->pool,
+    return portal_json(req, HTTP_OK, pt_json_pool(req->r->pool,
                        json_pack("{s:s}", "message", "Email address "
                                  "confirmed. You can sign in now.")));
 }
@@ -267,17 +265,12 @@ static apr_int64_t query_num(portal_req_t *req, const char *name,
                              apr_int64_t max)
 {
     const char *v = apr_table_get(req->query, name);
-    char *end;
     apr_int64_t n;
 
     if (!v) {
         return def;
     }
-    if (!*v || !apr_isdigit(*v)) {
-        return -1;
-    }
-    n = apr_strtoi64(v, &end, 10);
-    return *end || n < min || n > max ? -1 : n;
+    return pt_int_parse(v, min, max, &n) == APR_SUCCESS ? n : -1;
 }
 
 int portal_api_client_files(portal_req_t *req)
@@ -299,7 +292,7 @@ int portal_api_client_files(portal_req_t *req)
     if (!list) {
         return portal_db_fail(req, "listing shared files");
     }
-    return portal_json(req, HTTP_OK, portal_pool_json(p, json_pack(
+    return portal_json(req, HTTP_OK, pt_json_pool(p, json_pack(
                        "{s:o, s:I, s:I, s:I, s:I}", "files", list,
                        "page", (json_int_t)page, "per_page", (json_int_t)per,
                        "total", (json_int_t)total,
@@ -310,7 +303,7 @@ int portal_api_client_download(portal_req_t *req)
 {
     request_rec *r = req->r;
     apr_int64_t now = apr_time_sec(apr_time_now());
-    apr_int64_t exp = now + portal_files_link_lifetime(&req->conf->files);
+    apr_int64_t exp = now + portal_files_link_lifetime(req->conf);
     const char *link;
     pt_row_t *row = NULL;
     pt_db_t *db = portal_db_get(req);
@@ -323,7 +316,7 @@ int portal_api_client_download(portal_req_t *req)
         return portal_error(req, HTTP_NOT_FOUND, "There is no such file.");
     }
     if (pt_db_one(db, "file_for_client", &row,
-                  PT_ARGS(req->arg, portal_i64(r->pool, req->user->id)))
+                  PT_ARGS(req->arg, pt_i64(r->pool, req->user->id)))
         != APR_SUCCESS) {
         return portal_db_fail(req, "download link");
     }
@@ -342,7 +335,7 @@ int portal_api_client_download(portal_req_t *req)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0822)
                   "user %s got link %s for file %s", req->user->uuid, link,
                   req->arg);
-    return portal_json(req, HTTP_OK, portal_pool_json(r->pool, json_pack(
+    return portal_json(req, HTTP_OK, pt_json_pool(r->pool, json_pack(
                        "{s:s, s:s, s:I}", "download-link",
                        portal_link_url(req, link, req->arg, exp),
                        "message", "success", "expires_at",
@@ -358,7 +351,7 @@ int portal_api_ops_upload(portal_req_t *req)
 
 int portal_api_openapi(portal_req_t *req)
 {
-    json_t *doc = json_deep_copy(req->conf->openapi);
+    json_t *doc = json_deep_copy(portal_conf_openapi(req->conf));
 
     if (!doc) {
         return portal_error(req, HTTP_NOT_FOUND, "This portal has no API "
@@ -369,5 +362,5 @@ int portal_api_openapi(portal_req_t *req)
                         req->r->pool, portal_conf_base_url(
                             req->conf, req->r->server, req->r->pool),
                         req->mount, "/", NULL)));
-    return portal_json(req, HTTP_OK, portal_pool_json(req->r->pool, doc));
+    return portal_json(req, HTTP_OK, pt_json_pool(req->r->pool, doc));
 }

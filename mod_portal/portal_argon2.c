@@ -67,8 +67,8 @@ void portal_argon2_child_init(apr_pool_t *pchild, server_rec *s)
 /* Take a place: OK, or HTTP_SERVICE_UNAVAILABLE after the wait. */
 static int gate_enter(portal_req_t *req)
 {
-    int max = portal_argon2_max(req), full;
-    apr_interval_time_t wait = portal_argon2_wait(req);
+    int max = portal_argon2_max(req->dir), full;
+    apr_interval_time_t wait = portal_argon2_wait(req->dir);
     apr_time_t until = apr_time_now() + wait;
 
     if (!gate) {
@@ -117,7 +117,7 @@ static void count(portal_req_t *req, unsigned int n)
     const char *v = apr_table_get(r->notes, NOTE);
     apr_int64_t had = v ? apr_atoi64(v) : 0;
 
-    apr_table_setn(r->notes, NOTE, portal_i64(r->pool, had + n));
+    apr_table_setn(r->notes, NOTE, pt_i64(r->pool, had + n));
 }
 
 int portal_pw_check(portal_req_t *req, const char *pw, const char *stored,

@@ -62,9 +62,9 @@ static int login_page(portal_req_t *req, int status, const char *error)
     }
     json_object_set_new(d, "form", json_pack("{s:s}", "username",
                                              portal_form_field(req, "username")));
-    if (req->conf->oidc_label) {
-        json_object_set_new(d, "oidc", json_pack("{s:s}", "label",
-                                                 req->conf->oidc_label));
+    if (portal_conf_oidc_label(req->conf)) {
+        json_object_set_new(d, "oidc", json_pack(
+            "{s:s}", "label", portal_conf_oidc_label(req->conf)));
     }
     return portal_render(req, status, "login", d);
 }
@@ -89,7 +89,7 @@ int portal_login_post(portal_req_t *req)
     if (req->user) {
         return portal_redirect(req, "/dashboard");
     }
-    if (!portal_read_checked(req, login_page, &rc)) {
+    if (!portal_form_csrf(req, login_page, &rc)) {
         return rc;
     }
     login = portal_form_field(req, "username");
@@ -146,7 +146,7 @@ int portal_login_post(portal_req_t *req)
         return portal_render(req, HTTP_FORBIDDEN, "login", d);
     }
     if (pt_db_exec(db, "user_record_login", NULL,
-                   PT_ARGS(portal_i64(r->pool, apr_time_sec(apr_time_now())),
+                   PT_ARGS(pt_i64(r->pool, apr_time_sec(apr_time_now())),
                            r->useragent_ip, id_s)) != APR_SUCCESS
         || portal_session_create(req, uid) != APR_SUCCESS) {
         return portal_db_fail(req, "starting a session");
@@ -211,7 +211,7 @@ int portal_register_post(portal_req_t *req)
     json_t *errors;
     int rc;
 
-    if (!portal_read_checked(req, register_page, &rc)) {
+    if (!portal_form_csrf(req, register_page, &rc)) {
         return rc;
     }
     portal_new_user_from_form(req, &nu, "client");
@@ -256,6 +256,17 @@ static int logout_page(portal_req_t *req, int status, const char *error)
     return portal_render(req, status, "logout", d);
 }
 
+/* GET /logout: a page with the sign-out button (signing out is a POST
+ * with a CSRF token, so a link or an image cannot do it). */
+int portal_logout_get(portal_req_t *req)
+{
+    if (!req->user) {
+        return portal_redirect(req, "/login");
+    }
+    return portal_render(req, HTTP_OK, "logout",
+                         portal_page_data(req, "Sign out"));
+}
+
 int portal_logout_post(portal_req_t *req)
 {
     int rc;
@@ -264,7 +275,7 @@ int portal_logout_post(portal_req_t *req)
         return portal_redirect(req, req->session_expired ? "/login?expired=1"
                                                          : "/login");
     }
-    if (!portal_read_checked(req, logout_page, &rc)) {
+    if (!portal_form_csrf(req, logout_page, &rc)) {
         return rc;
     }
     if (portal_session_destroy(req) != APR_SUCCESS) {
@@ -316,14 +327,14 @@ int portal_change_password_post(portal_req_t *req)
     apr_int64_t retry;
     int rc;
 
-    if (!portal_read_checked(req, password_page, &rc)) {
+    if (!portal_form_csrf(req, password_page, &rc)) {
         return rc;
     }
     cur = secret_field(req, "current_password");
     fresh = secret_field(req, "new_password");
     confirm = secret_field(req, "confirm_password");
     errors = json_object();
-    portal_pool_json(r->pool, errors);
+    pt_json_pool(r->pool, errors);
     if (!*cur) {
         check(errors, "current_password", "Enter your current password.");
     }
@@ -346,7 +357,7 @@ int portal_change_password_post(portal_req_t *req)
     if (!db) {
         return portal_db_fail(req, "changing a password");
     }
-    uid = portal_i64(r->pool, req->user->id);
+    uid = pt_i64(r->pool, req->user->id);
     if (pt_db_one(db, "user_by_id", &row, PT_ARGS(uid)) != APR_SUCCESS
         || !row) {
         return portal_db_fail(req, "changing a password");
@@ -372,7 +383,7 @@ int portal_change_password_post(portal_req_t *req)
               "correct.");
         if (g.then > 0) {
             apr_table_setn(r->err_headers_out, "Retry-After",
-                           portal_i64(r->pool, g.then));
+                           pt_i64(r->pool, g.then));
             return password_page_with(req, HTTP_TOO_MANY_REQUESTS,
                                       apr_pstrcat(r->pool, "Your password "
                                                   "was not changed. ",
@@ -404,7 +415,8 @@ int portal_change_password_post(portal_req_t *req)
 static const char *code_hash(portal_req_t *req, const char *uid,
                              const char *code)
 {
-    return portal_code_hmac(req->r->pool, req->conf->secret, uid, code);
+    return portal_code_hmac(req->r->pool, portal_conf_secret(req->conf),
+                            uid, code);
 }
 
 /* Set the new password hash in one transaction with the end of the
@@ -420,11 +432,11 @@ static int apply_password(portal_req_t *req, pt_db_t *db, const char *uid,
         return portal_db_fail(req, "changing a password");
     }
     if ((code_id && (pt_db_exec(db, "token_use", &used,
-                                PT_ARGS(portal_i64(r->pool, apr_time_sec(
+                                PT_ARGS(pt_i64(r->pool, apr_time_sec(
                                     apr_time_now())), code_id))
                      != APR_SUCCESS || used != 1))
         || pt_db_exec(db, "user_set_password", NULL,
-                      PT_ARGS(hash, portal_i64(r->pool, apr_time_sec(
+                      PT_ARGS(hash, pt_i64(r->pool, apr_time_sec(
                           apr_time_now())), uid)) != APR_SUCCESS
         /* whoever else was signed in with the old password is signed out */
         || pt_db_exec(db, "session_delete_others", NULL,
@@ -478,7 +490,7 @@ static int send_change_code(portal_req_t *req, pt_db_t *db, const char *uid,
     ref = apr_pstrcat(p, "mail:", ref, NULL);
     memset(&m, 0, sizeof(m));
     m.name = "change_code";
-    m.data = portal_pool_json(p, json_pack("{s:s, s:i}", "first_name",
+    m.data = pt_json_pool(p, json_pack("{s:s, s:i}", "first_name",
                                            req->user->first_name, "minutes",
                                            PORTAL_CODE_LIFETIME / 60));
     m.to_addr = req->user->email;
@@ -488,11 +500,11 @@ static int send_change_code(portal_req_t *req, pt_db_t *db, const char *uid,
     m.secret_ref = ref;
     if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS
         || pt_db_exec(db, "tokens_retire", NULL,
-                      PT_ARGS(portal_i64(p, now), uid, "change_password"))
+                      PT_ARGS(pt_i64(p, now), uid, "change_password"))
            != APR_SUCCESS
         || pt_db_exec(db, "token_insert", NULL,
-                      PT_ARGS(ref, uid, "change_password", portal_i64(p, now),
-                              portal_i64(p, now + PORTAL_CODE_LIFETIME), hash))
+                      PT_ARGS(ref, uid, "change_password", pt_i64(p, now),
+                              pt_i64(p, now + PORTAL_CODE_LIFETIME), hash))
            != APR_SUCCESS
         || portal_mail_put(req->r->server, db, p, &m) != APR_SUCCESS
         || pt_db_run_named(db, "tx_commit") != APR_SUCCESS) {
@@ -517,14 +529,14 @@ int portal_change_password_confirm(portal_req_t *req)
     pt_db_t *db;
     int rc, took = 0;
 
-    if (!portal_read_checked(req, password_page, &rc)) {
+    if (!portal_form_csrf(req, password_page, &rc)) {
         return rc;
     }
     db = portal_db_get(req);
     if (!db) {
         return portal_db_fail(req, "confirming a password change");
     }
-    uid = portal_i64(p, req->user->id);
+    uid = pt_i64(p, req->user->id);
     if (pt_db_one(db, "code_pending", &row,
                   PT_ARGS(uid, "change_password")) != APR_SUCCESS) {
         return portal_db_fail(req, "confirming a password change");
@@ -536,7 +548,7 @@ int portal_change_password_confirm(portal_req_t *req)
     stored = pt_row_get(row, "id_hash");
     if (pt_row_int(row, "expires_at") <= now) {
         pt_db_exec(db, "tokens_retire", NULL,
-                   PT_ARGS(portal_i64(p, now), uid, "change_password"));
+                   PT_ARGS(pt_i64(p, now), uid, "change_password"));
         return password_page(req, HTTP_BAD_REQUEST, "The code has expired. "
                              "Your password was not changed; start again.");
     }
@@ -551,15 +563,15 @@ int portal_change_password_confirm(portal_req_t *req)
     }
     /* take a try: one row changes only while tries are left */
     if (pt_db_exec(db, "code_attempt", &took,
-                   PT_ARGS(stored, portal_i64(p, PORTAL_CODE_ATTEMPTS),
-                           portal_i64(p, now))) != APR_SUCCESS) {
+                   PT_ARGS(stored, pt_i64(p, PORTAL_CODE_ATTEMPTS),
+                           pt_i64(p, now))) != APR_SUCCESS) {
         portal_guard_failure(req, &g);
         return portal_db_fail(req, "confirming a password change");
     }
     if (took != 1) {
         portal_guard_failure(req, &g);
         pt_db_exec(db, "tokens_retire", NULL,
-                   PT_ARGS(portal_i64(p, now), uid, "change_password"));
+                   PT_ARGS(pt_i64(p, now), uid, "change_password"));
         return password_page(req, HTTP_BAD_REQUEST, "Too many wrong codes. "
                              "Your password was not changed; start again.");
     }
@@ -576,7 +588,7 @@ int portal_change_password_confirm(portal_req_t *req)
         }
         if (attempts >= PORTAL_CODE_ATTEMPTS) {
             pt_db_exec(db, "tokens_retire", NULL,
-                       PT_ARGS(portal_i64(p, now), uid, "change_password"));
+                       PT_ARGS(pt_i64(p, now), uid, "change_password"));
             return password_page(req, HTTP_BAD_REQUEST, "Too many wrong "
                                  "codes. Your password was not changed; "
                                  "start again.");

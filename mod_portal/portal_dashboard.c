@@ -20,13 +20,13 @@ int portal_dashboard_get(portal_req_t *req)
     json_t *login;
 
     login = json_pack("{s:I, s:s, s:s}", "at", (json_int_t)u->login_at,
-                      "at_text", portal_fmt_time(p, u->login_at),
+                      "at_text", pt_fmt_time(p, u->login_at),
                       "ip", u->login_ip);
     json_object_set_new(d, "login", login);
     if (u->prev_login_at > 0) {
         json_object_set_new(d, "previous_login", json_pack(
             "{s:I, s:s, s:s}", "at", (json_int_t)u->prev_login_at,
-            "at_text", portal_fmt_time(p, u->prev_login_at),
+            "at_text", pt_fmt_time(p, u->prev_login_at),
             "ip", u->prev_login_ip ? u->prev_login_ip : ""));
     }
     json_object_set_new(d, "sessions", portal_sessions_json(req));

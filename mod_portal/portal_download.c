@@ -31,11 +31,8 @@ const unsigned char *portal_file_key(const portal_srv_t *c, apr_pool_t *p,
                                      const char *uuid, const char *wrapped,
                                      const char **why)
 {
-    const portal_files_conf_t *fc = &c->files;
     const char *kid = pt_fc_wrapped_kid(p, wrapped);
-    const unsigned char *master = kid ? apr_hash_get(fc->keys, kid,
-                                                     APR_HASH_KEY_STRING)
-                                      : NULL;
+    const unsigned char *master = portal_files_key_of(c, kid);
     unsigned char *dk = apr_palloc(p, PT_FC_KEY_BYTES);
     pt_err_t err = { 0 };
 
@@ -162,7 +159,7 @@ int portal_send_file(portal_req_t *req, const pt_row_t *row,
     s.r = r;
     s.bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     s.sent = 0;
-    rv = pt_vault_get(r->pool, req->conf->files.store,
+    rv = pt_vault_get(r->pool, portal_files_store(req->conf),
                       pt_row_get(row, "storage_key"), dk, size, plan->off,
                       plan->len, send_sink, &s, &err);
     plan->sent = s.sent;

@@ -35,8 +35,6 @@
 APLOG_USE_MODULE(portal);
 
 #define EXPORT_MUTEX "portal-export"
-#define EXPORT_DEFAULT_MAX 4
-#define EXPORT_DEFAULT_MAX_USER 2
 #define EXPORT_RETRY_AFTER "30"
 
 /* Set in post_config (the parent, one thread), then only read; the
@@ -106,14 +104,12 @@ void portal_exports_child_init(apr_pool_t *pchild, server_rec *s)
 
 static int export_max(const portal_req_t *req)
 {
-    return req->dir && req->dir->export_max != PORTAL_UNSET
-           ? req->dir->export_max : EXPORT_DEFAULT_MAX;
+    return portal_dir_export_max(req->dir);
 }
 
 static int export_max_user(const portal_req_t *req)
 {
-    return req->dir && req->dir->export_max_user != PORTAL_UNSET
-           ? req->dir->export_max_user : EXPORT_DEFAULT_MAX_USER;
+    return portal_dir_export_max_user(req->dir);
 }
 
 /* A process that no longer runs holds nothing (EPERM: it runs, as
@@ -191,14 +187,4 @@ int portal_export_begin(portal_req_t *req, int *rc)
                            msg)
         : portal_error(req, HTTP_TOO_MANY_REQUESTS, msg);
     return 0;
-}
-
-/* PortalIocExportMax N, PortalIocExportMaxPerUser N (server or
- * <Location>). */
-const char *portal_cmd_export_max(cmd_parms *cmd, void *dc, const char *arg)
-{
-    portal_dir_t *d = dc;
-
-    return portal_parse_int(cmd, arg, 1, PT_SLOTS_MAX, cmd->info
-                            ? &d->export_max_user : &d->export_max);
 }

@@ -14,26 +14,8 @@
 
 APLOG_USE_MODULE(portal);
 
-const char *portal_fmt_size(apr_pool_t *p, apr_off_t n)
-{
-    static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
-    double v = (double)n;
-    int u = -1;
-
-    if (n < 1024) {
-        return apr_psprintf(p, "%" APR_OFF_T_FMT " byte%s", n,
-                            n == 1 ? "" : "s");
-    }
-    while (v >= 1024 && u < 3) {
-        v /= 1024;
-        u++;
-    }
-    return apr_psprintf(p, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
-}
-
 json_t *portal_upload_settings(portal_req_t *req)
 {
-    const portal_files_conf_t *fc = &req->conf->files;
     const char *types = req->upload_types;
     const char *accept = "";
     const char *t = types;
@@ -52,12 +34,12 @@ json_t *portal_upload_settings(portal_req_t *req)
     }
     j = json_pack("{s:I, s:s, s:I, s:I}",
                   "max_file", (json_int_t)req->max_file,
-                  "max_file_text", portal_fmt_size(req->r->pool,
+                  "max_file_text", pt_fmt_size(req->r->pool,
                                                    req->max_file),
                   "max_request", (json_int_t)req->max_request,
-                  "max_files", (json_int_t)portal_files_max_files(fc));
+                  "max_files", (json_int_t)portal_files_max_files(req->conf));
     json_object_set_new(j, "allowed", json_boolean(
-                        req->user && (portal_upload_roles(req)
+                        req->user && (portal_dir_upload_roles(req->dir)
                                       & req->user->role_bit)));
     json_object_set_new(j, "publish", json_boolean(
                         req->user && (req->user->role_bit
@@ -70,30 +52,13 @@ json_t *portal_upload_settings(portal_req_t *req)
     return j;
 }
 
-static apr_int64_t query_int(portal_req_t *req, const char *name,
-                             apr_int64_t def, apr_int64_t min,
-                             apr_int64_t max)
-{
-    const char *v = apr_table_get(req->query, name);
-    char *end;
-    apr_int64_t n;
-
-    if (!v || !*v) {
-        return def;
-    }
-    n = apr_strtoi64(v, &end, 10);
-    if (*end || n < min) {
-        return def;
-    }
-    return n > max ? max : n;
-}
-
 /* A client's list of the files published to it, ?shared=N a page. */
 static json_t *shared_section(portal_req_t *req)
 {
     apr_pool_t *p = req->r->pool;
     apr_int64_t per = PORTAL_FILES_PER_PAGE, total;
-    apr_int64_t page = query_int(req, "shared", 1, 1, 1000000);
+    apr_int64_t page = pt_query_int(apr_table_get(req->query, "shared"), 1, 1,
+                                    1000000);
     json_t *list = portal_shared_files(req, page, per, &total);
     json_t *sh;
 
@@ -128,17 +93,17 @@ int portal_files_page(portal_req_t *req, int status, const char *error)
         return portal_error(req, HTTP_SERVICE_UNAVAILABLE, "The portal's "
                             "database is not available right now.");
     }
-    uid = portal_i64(r->pool, req->user->id);
+    uid = pt_i64(r->pool, req->user->id);
     if (pt_db_one(db, "files_count_user", &count, PT_ARGS(uid))
         != APR_SUCCESS) {
         return portal_db_fail(req, "files_count_user");
     }
     total = pt_row_int(count, "n");
     npages = total ? (total + per - 1) / per : 1;
-    page = query_int(req, "page", 1, 1, npages);
+    page = pt_query_int(apr_table_get(req->query, "page"), 1, 1, npages);
     if (pt_db_select(db, "files_of_user", &rows,
-                     PT_ARGS(uid, portal_i64(r->pool, per),
-                             portal_i64(r->pool, (page - 1) * per)))
+                     PT_ARGS(uid, pt_i64(r->pool, per),
+                             pt_i64(r->pool, (page - 1) * per)))
         != APR_SUCCESS) {
         return portal_db_fail(req, "files_of_user");
     }
@@ -161,12 +126,12 @@ int portal_files_page(portal_req_t *req, int status, const char *error)
     }
     json_object_set_new(d, "has_files", json_boolean(rows->nelts > 0));
     json_object_set_new(d, "show_stored", json_boolean(
-                        total > 0 || (portal_upload_roles(req)
+                        total > 0 || (portal_dir_upload_roles(req->dir)
                                       & req->user->role_bit)));
     json_object_set_new(d, "has_pages", json_boolean(npages > 1));
     json_object_set_new(d, "files", list);
     json_object_set_new(d, "total", json_integer(total));
-    json_object_set_new(d, "total_size", json_string(portal_fmt_size(
+    json_object_set_new(d, "total_size", json_string(pt_fmt_size(
                         r->pool, pt_row_int(count, "bytes"))));
     json_object_set_new(d, "page", json_integer(page));
     json_object_set_new(d, "pages", json_integer(npages));
@@ -194,7 +159,8 @@ int portal_files_page(portal_req_t *req, int status, const char *error)
         json_object_set_new(d, "error", json_string(error));
     }
     else if (apr_table_get(req->query, "uploaded")) {
-        apr_int64_t n = query_int(req, "uploaded", 0, 0, 1000);
+        apr_int64_t n = pt_query_int(apr_table_get(req->query, "uploaded"),
+                                     0, 0, 1000);
 
         json_object_set_new(d, "notice", json_string(apr_psprintf(
             r->pool, "%" APR_INT64_T_FMT " file%s uploaded.", n,
@@ -228,7 +194,7 @@ pt_row_t *portal_own_file(portal_req_t *req, int *rc)
         return NULL;
     }
     if (pt_db_one(db, "file_of_user", &row,
-                  PT_ARGS(req->arg, portal_i64(req->r->pool, req->user->id)))
+                  PT_ARGS(req->arg, pt_i64(req->r->pool, req->user->id)))
         != APR_SUCCESS) {
         *rc = portal_db_fail(req, "file_of_user");
         return NULL;
@@ -239,7 +205,7 @@ pt_row_t *portal_own_file(portal_req_t *req, int *rc)
         /* a client may read a file published to it, not change it */
         if ((req->user->role_bit & PORTAL_ROLE_CLIENT)
             && pt_db_one(db, "file_for_client", &shared,
-                         PT_ARGS(req->arg, portal_i64(req->r->pool,
+                         PT_ARGS(req->arg, pt_i64(req->r->pool,
                                                       req->user->id)))
                == APR_SUCCESS && shared) {
             *rc = portal_error(req, HTTP_FORBIDDEN, "Only the file's owner "
@@ -262,11 +228,11 @@ static int file_page(portal_req_t *req, pt_row_t *row, int status,
                                  pt_row_get(row, "content_type"),
                                  pt_row_get(row, "sha256"),
                                  pt_row_int(row, "created_at"));
-    int max = portal_files_link_max_lifetime(&req->conf->files);
+    int max = portal_files_link_max_lifetime(req->conf);
     json_t *links;
 
     json_object_set_new(f, "sha1", json_string(pt_row_get(row, "sha1")));
-    json_object_set_new(f, "stamped", json_string(portal_fmt_time(
+    json_object_set_new(f, "stamped", json_string(pt_fmt_time(
                         r->pool, pt_row_int(row, "receipt_at"))));
     {
         unsigned char *der;
@@ -279,7 +245,7 @@ static int file_page(portal_req_t *req, pt_row_t *row, int status,
             && pt_tsa_inspect(r->pool, der, len, &ti, &err) == APR_SUCCESS) {
             json_object_set_new(f, "receipt", json_pack(
                 "{s:s, s:s, s:s}", "serial", ti.serial, "policy", ti.policy,
-                "time", portal_fmt_time(r->pool, apr_time_sec(ti.gen_time))));
+                "time", pt_fmt_time(r->pool, apr_time_sec(ti.gen_time))));
         }
     }
     json_object_set_new(f, "download_url", json_string(apr_pstrcat(
@@ -312,7 +278,7 @@ static int file_page(portal_req_t *req, pt_row_t *row, int status,
     json_object_set_new(d, "has_links", json_boolean(json_array_size(links)));
     json_object_set_new(d, "links", links);
     json_object_set_new(d, "link_hours", json_integer(
-        portal_files_link_lifetime(&req->conf->files) / 3600));
+        portal_files_link_lifetime(req->conf) / 3600));
     json_object_set_new(d, "link_max_hours", json_integer(max / 3600));
     return portal_render(req, status, "file", d);
 }
@@ -352,7 +318,7 @@ static int rerender_file(portal_req_t *req, int status, const char *error)
 
 pt_row_t *portal_own_file_form(portal_req_t *req, int *rc)
 {
-    if (!portal_read_checked(req, rerender_file, rc)) {
+    if (!portal_form_csrf(req, rerender_file, rc)) {
         return NULL;
     }
     return portal_own_file(req, rc);
@@ -378,7 +344,7 @@ int portal_file_rename_post(portal_req_t *req)
     db = portal_db_get(req);
     if (pt_db_exec(db, "file_rename", &n,
                    PT_ARGS(name, req->arg,
-                           portal_i64(req->r->pool, req->user->id)))
+                           pt_i64(req->r->pool, req->user->id)))
         != APR_SUCCESS) {
         return portal_db_fail(req, "file_rename");
     }
@@ -400,13 +366,13 @@ int portal_file_delete_post(portal_req_t *req)
     db = portal_db_get(req);
     if (pt_db_exec(db, "file_delete", &n,
                    PT_ARGS(pt_row_get(row, "id"),
-                           portal_i64(req->r->pool, req->user->id)))
+                           pt_i64(req->r->pool, req->user->id)))
         != APR_SUCCESS) {
         return portal_db_fail(req, "file_delete");
     }
     /* the row is gone: the file is deleted for the user even if removing
      * the object fails now (the files job removes unnamed objects) */
-    if (n && pt_store_remove(req->conf->files.store, req->r->pool,
+    if (n && pt_store_remove(portal_files_store(req->conf), req->r->pool,
                              pt_row_get(row, "storage_key"), &err)
              != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r,
@@ -424,7 +390,7 @@ int portal_file_delete_post(portal_req_t *req)
 
 int portal_tsa_cert_get(portal_req_t *req)
 {
-    const char *pem = pt_tsa_cert_pem(req->conf->files.tsa);
+    const char *pem = pt_tsa_cert_pem(portal_files_tsa(req->conf));
 
     ap_set_content_type(req->r, "application/x-pem-file");
     apr_table_setn(req->r->headers_out, "Content-Disposition",

@@ -34,14 +34,14 @@ static apr_status_t notify_one(server_rec *s, const portal_srv_t *c,
 
     memset(&m, 0, sizeof(m));
     m.name = "file_uploaded";
-    m.data = portal_pool_json(p, json_pack(
+    m.data = pt_json_pool(p, json_pack(
         "{s:s, s:s, s:I, s:s, s:s, s:s, s:s}",
         "first_name", pt_row_get(row, "first_name"),
         "name", pt_row_get(row, "name"),
         "size", (json_int_t)size,
-        "size_text", portal_fmt_size(p, size),
+        "size_text", pt_fmt_size(p, size),
         "sha256", pt_row_get(row, "sha256"),
-        "uploaded", portal_fmt_time(p, pt_row_int(row, "created_at")),
+        "uploaded", pt_fmt_time(p, pt_row_int(row, "created_at")),
         "file_link", apr_pstrcat(p, base, "/files/", pt_row_get(row, "uuid"),
                                  NULL)));
     m.to_addr = pt_row_get(row, "email");
@@ -52,7 +52,7 @@ static apr_status_t notify_one(server_rec *s, const portal_srv_t *c,
     rv = pt_db_run_named(db, "tx_begin");
     if (rv == APR_SUCCESS) {
         rv = pt_db_exec(db, "file_notified", &n,
-                        PT_ARGS(portal_i64(p, apr_time_sec(apr_time_now())),
+                        PT_ARGS(pt_i64(p, apr_time_sec(apr_time_now())),
                                 pt_row_get(row, "id")));
     }
     if (rv == APR_SUCCESS && n == 1) {
@@ -72,8 +72,7 @@ static apr_status_t notify_one(server_rec *s, const portal_srv_t *c,
 apr_status_t portal_upload_mail_run(server_rec *s, pt_db_t *db,
                                     const char **result)
 {
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
+    const portal_srv_t *c = portal_cfg_of(s);
     apr_array_header_t *rows;
     apr_pool_t *iter;
     int i, sent = 0;
@@ -98,9 +97,8 @@ apr_status_t portal_upload_mail_run(server_rec *s, pt_db_t *db,
 apr_status_t portal_store_cleanup_run(server_rec *s, pt_db_t *db,
                                       const char **result)
 {
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
-    pt_store_t *st = c->files.store;
+    const portal_srv_t *c = portal_cfg_of(s);
+    pt_store_t *st = portal_files_store(c);
     apr_int64_t cutoff = apr_time_sec(apr_time_now()) - PENDING_MAX_AGE;
     apr_array_header_t *rows;
     pt_err_t err = { 0 };
@@ -108,7 +106,7 @@ apr_status_t portal_store_cleanup_run(server_rec *s, pt_db_t *db,
     apr_status_t rv;
 
     rv = pt_db_select(db, "pending_stale", &rows,
-                      PT_ARGS(portal_i64(db->pool, cutoff)));
+                      PT_ARGS(pt_i64(db->pool, cutoff)));
     if (rv != APR_SUCCESS) {
         return rv;
     }

@@ -42,33 +42,32 @@ static const char *holder(server_rec *s, apr_pool_t *p)
 
 apr_status_t portal_ioc_run(server_rec *s, pt_db_t *db, const char **result)
 {
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
-    const portal_ioc_conf_t *ic = &c->ioc;
+    const portal_srv_t *c = portal_cfg_of(s);
+    const apr_array_header_t *feeds = portal_ioc_feeds(c);
     apr_int64_t now = apr_time_sec(apr_time_now());
     const char *me = holder(s, db->pool), *out = "";
     pt_pull_opts_t o;
     int i, pulled = 0;
 
-    if (!ic->feeds || ic->feeds->nelts == 0) {
+    if (!feeds || feeds->nelts == 0) {
         *result = "no feeds configured";
         return APR_SUCCESS;
     }
     if (!apr_atomic_read32(&allow_stored)) {
         /* portalctl ioc-refresh reads it from there */
-        if (pt_allowlist_store(ic->allowlist, db) != APR_SUCCESS) {
+        if (pt_allowlist_store(portal_ioc_allowlist(c), db) != APR_SUCCESS) {
             return APR_EGENERAL;
         }
         apr_atomic_set32(&allow_stored, 1);
     }
     memset(&o, 0, sizeof(o));
     o.connect_timeout = 15;
-    o.timeout = portal_ioc_timeout(ic);
-    o.max_bytes = (apr_size_t)portal_ioc_max_bytes(ic);
+    o.timeout = portal_ioc_timeout(c);
+    o.max_bytes = (apr_size_t)portal_ioc_max_bytes(c);
     o.user_agent = "mod_portal/" PORTAL_VERSION " (threat-intelligence feeds)";
-    o.allow = ic->allowlist;
-    for (i = 0; i < ic->feeds->nelts; i++) {
-        const pt_feed_def_t *f = &APR_ARRAY_IDX(ic->feeds, i, pt_feed_def_t);
+    o.allow = portal_ioc_allowlist(c);
+    for (i = 0; i < feeds->nelts; i++) {
+        const pt_feed_def_t *f = &APR_ARRAY_IDX(feeds, i, pt_feed_def_t);
         pt_pull_result_t res;
         pt_err_t err = { 0 };
         apr_pool_t *fp;

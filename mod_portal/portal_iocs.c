@@ -170,8 +170,8 @@ static const char **filter_args(apr_pool_t *p, const ioc_filter_t *f,
     if (f->source) {
         a[k++] = f->source;
     }
-    a[k++] = portal_i64(p, f->from);
-    a[k++] = portal_i64(p, f->to);
+    a[k++] = pt_i64(p, f->from);
+    a[k++] = pt_i64(p, f->to);
     for (i = 0; i < nextra; i++) {
         a[k++] = extra[i];
     }
@@ -377,7 +377,7 @@ static json_t *feeds_json(portal_req_t *req, pt_db_t *db)
         json_t *f = json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}",
             "name", pt_row_get(r, "name"),
             "format", pt_row_get(r, "format"),
-            "last_success", ok ? json_string(portal_fmt_time(p, ok))
+            "last_success", ok ? json_string(pt_fmt_time(p, ok))
                                : json_null(),
             "age", ok ? json_string(now - ok < 120
                                     ? apr_psprintf(p, "%" APR_INT64_T_FMT
@@ -496,7 +496,7 @@ int portal_iocs_get(portal_req_t *req)
     /* a keyset cursor "first_seen.id" for deep pages */
     extra[0] = extra[1] = IOC_TIME_MAX;
     extra[2] = IOC_TIME_MAX;
-    extra[4] = portal_i64(p, (page - 1) * per);
+    extra[4] = pt_i64(p, (page - 1) * per);
     if (after) {
         char *end;
 
@@ -510,11 +510,11 @@ int portal_iocs_get(portal_req_t *req)
             return portal_error(req, HTTP_BAD_REQUEST, "The page cursor "
                                 "is not valid.");
         }
-        extra[0] = extra[1] = portal_i64(p, c_first);
-        extra[2] = portal_i64(p, c_id);
+        extra[0] = extra[1] = pt_i64(p, c_first);
+        extra[2] = pt_i64(p, c_id);
         extra[4] = "0";
     }
-    extra[3] = portal_i64(p, per + 1);
+    extra[3] = pt_i64(p, per + 1);
     a = filter_args(p, &f, &n, extra, 5);
     if (pt_db_select(db, apr_pstrcat(p, "ioc_list", f.suffix, NULL), &rows,
                      a, n) != APR_SUCCESS) {
@@ -683,7 +683,7 @@ int portal_iocs_export_get(portal_req_t *req)
 
         extra[0] = extra[1] = cur_first;
         extra[2] = cur_id;
-        extra[3] = portal_i64(chunk, IOC_EXPORT_CHUNK);
+        extra[3] = pt_i64(chunk, IOC_EXPORT_CHUNK);
         extra[4] = "0";
         a = filter_args(chunk, &f, &n, extra, 5);
         db->pool = chunk;
@@ -745,7 +745,7 @@ json_t *portal_ioc_panel(portal_req_t *req)
     f.suffix = "";
     f.to = APR_INT64_C(4611686018427387903);
     extra[0] = extra[1] = extra[2] = IOC_TIME_MAX;
-    extra[3] = portal_i64(p, IOC_PER_PAGE);
+    extra[3] = pt_i64(p, IOC_PER_PAGE);
     extra[4] = "0";
     a = filter_args(p, &f, &n, extra, 5);
     items = json_array();
@@ -776,7 +776,7 @@ json_t *portal_ioc_panel(portal_req_t *req)
 
 json_t *portal_geo_json(portal_req_t *req, const char *ip, apr_int64_t when)
 {
-    const portal_ioc_conf_t *ic = &req->conf->ioc;
+    struct pt_geoip_t *geoip = portal_ioc_geoip(req->conf);
     apr_pool_t *p = req->r->pool;
     pt_geo_t geo;
     pt_err_t err = { 0 };
@@ -784,13 +784,13 @@ json_t *portal_geo_json(portal_req_t *req, const char *ip, apr_int64_t when)
     json_t *g;
 
     memset(&geo, 0, sizeof(geo));
-    if (ic->geoip && ip
-        && pt_geoip_lookup(ic->geoip, p, ip, &geo, &found, &err)
+    if (geoip && ip
+        && pt_geoip_lookup(geoip, p, ip, &geo, &found, &err)
            != APR_SUCCESS) {
         found = 0;
     }
     g = json_pack("{s:b, s:s}", "found", found,
-                  "local_time", pt_tz_format(ic->tz, p,
+                  "local_time", pt_tz_format(portal_ioc_tz(req->conf), p,
                                              found ? geo.time_zone : NULL,
                                              when));
     if (found) {
@@ -801,6 +801,6 @@ json_t *portal_geo_json(portal_req_t *req, const char *ip, apr_int64_t when)
         json_object_set_new(g, "city", str_or_null(geo.city));
         json_object_set_new(g, "time_zone", str_or_null(geo.time_zone));
     }
-    json_object_set_new(g, "enabled", json_boolean(ic->geoip != NULL));
+    json_object_set_new(g, "enabled", json_boolean(geoip != NULL));
     return g;
 }

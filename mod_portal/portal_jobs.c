@@ -57,8 +57,7 @@ static volatile apr_uint32_t dbd_ready;
 static apr_status_t purge_sessions(server_rec *s, pt_db_t *db,
                                    const char **result)
 {
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
+    const portal_srv_t *c = portal_cfg_of(s);
     apr_int64_t now = apr_time_sec(apr_time_now());
     int n = 0;
     apr_status_t rv;
@@ -82,12 +81,12 @@ static apr_status_t purge_sessions(server_rec *s, pt_db_t *db,
     if (rv == APR_SUCCESS) {
         /* signed-out API tokens that have expired anyway (after the
          * leeway, so none comes back to life) */
-        rv = pt_db_exec(db, "jwt_revoked_purge", NULL, PT_ARGS(portal_i64(
-                        db->pool, now - portal_api_leeway(&c->api))));
+        rv = pt_db_exec(db, "jwt_revoked_purge", NULL, PT_ARGS(pt_i64(
+                        db->pool, now - portal_api_leeway(c))));
     }
     if (rv == APR_SUCCESS) {
         rv = pt_db_exec(db, "bound_links_purge", NULL,
-                        PT_ARGS(portal_i64(db->pool, now - 86400)));
+                        PT_ARGS(pt_i64(db->pool, now - 86400)));
     }
     return rv;
 }
@@ -146,8 +145,7 @@ static void run_job(runner_t *rn, const job_t *job, apr_pool_t *p)
 static apr_status_t jobs_tick(int state, void *data, apr_pool_t *ptemp)
 {
     runner_t *rn = data;
-    const portal_srv_t *c = ap_get_module_config(rn->s->module_config,
-                                                 &portal_module);
+    const portal_srv_t *c = portal_cfg_of(rn->s);
     apr_time_t now = apr_time_now();
     int i;
 

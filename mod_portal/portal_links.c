@@ -33,12 +33,10 @@
 APLOG_USE_MODULE(portal);
 
 #define LINK_MAX_DOWNLOADS 1000000
-#define LINK_DEFAULT_MAX_ACTIVE 200
 
 int portal_link_max_active(const portal_req_t *req)
 {
-    return req->dir && req->dir->link_max_active != PORTAL_UNSET
-           ? req->dir->link_max_active : LINK_DEFAULT_MAX_ACTIVE;
+    return portal_dir_link_max_active(req->dir);
 }
 
 static const char *link_mac(portal_req_t *req, const char *link_uuid,
@@ -49,7 +47,7 @@ static const char *link_mac(portal_req_t *req, const char *link_uuid,
                                    APR_INT64_T_FMT, link_uuid, file_uuid,
                                    expires);
 
-    return pt_hmac_b64url(req->r->pool, req->conf->secret,
+    return pt_hmac_b64url(req->r->pool, portal_conf_secret(req->conf),
                           PORTAL_SECRET_BYTES, msg, strlen(msg));
 }
 
@@ -72,7 +70,7 @@ json_t *portal_links_json(portal_req_t *req, apr_int64_t file_id,
     int i;
 
     if (!db || pt_db_select(db, "links_of_file", &rows,
-                            PT_ARGS(portal_i64(p, file_id))) != APR_SUCCESS) {
+                            PT_ARGS(pt_i64(p, file_id))) != APR_SUCCESS) {
         return list;
     }
     for (i = 0; i < rows->nelts; i++) {
@@ -95,7 +93,7 @@ json_t *portal_links_json(portal_req_t *req, apr_int64_t file_id,
         }
         l = json_pack("{s:s, s:s, s:s, s:I, s:s, s:b}",
                       "id", uuid, "url", portal_link_url(req, uuid, file_uuid, exp),
-                      "expires", portal_fmt_time(p, exp),
+                      "expires", pt_fmt_time(p, exp),
                       "downloads", (json_int_t)used, "state", state,
                       "active", !strcmp(state, "active"));
         if (max) {
@@ -103,7 +101,7 @@ json_t *portal_links_json(portal_req_t *req, apr_int64_t file_id,
                                 pt_row_int(row, "max_downloads")));
         }
         if (pt_row_get(row, "last_used_at")) {
-            json_object_set_new(l, "last_used", json_string(portal_fmt_time(
+            json_object_set_new(l, "last_used", json_string(pt_fmt_time(
                                 p, pt_row_int(row, "last_used_at"))));
         }
         json_object_set_new(l, "revoke_url", json_string(apr_pstrcat(
@@ -143,7 +141,7 @@ static int too_many_links(portal_req_t *req, int bound, int max,
           "expires.", max);
 
     apr_table_setn(req->r->err_headers_out, "Retry-After",
-                   portal_i64(req->r->pool, wait < 1 ? 1 : wait));
+                   pt_i64(req->r->pool, wait < 1 ? 1 : wait));
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, req->r, PORTAL_LOGNO(1200)
                   "user %s holds %d active %s links (PortalLinkMaxActive): "
                   "refused another", req->user->uuid, max,
@@ -161,8 +159,8 @@ int portal_link_add(portal_req_t *req, pt_db_t *db, const char *uuid,
                     int *rc)
 {
     apr_pool_t *p = req->r->pool;
-    const char *uid = portal_i64(p, req->user->id);
-    const char *snow = portal_i64(p, now), *sexp = portal_i64(p, expires);
+    const char *uid = pt_i64(p, req->user->id);
+    const char *snow = pt_i64(p, now), *sexp = pt_i64(p, expires);
     int max = portal_link_max_active(req);
     pt_row_t *held = NULL;
 
@@ -188,7 +186,7 @@ int portal_link_add(portal_req_t *req, pt_db_t *db, const char *uuid,
         != APR_SUCCESS
         || pt_db_exec(db, bound ? "links_ended_prune_bound"
                                 : "links_ended_prune_owned", NULL,
-                      PT_ARGS(uid, snow, portal_i64(p, max))) != APR_SUCCESS
+                      PT_ARGS(uid, snow, pt_i64(p, max))) != APR_SUCCESS
         || pt_db_run_named(db, "tx_commit") != APR_SUCCESS) {
         goto fail;
     }
@@ -203,7 +201,7 @@ fail:
 int portal_link_create_post(portal_req_t *req)
 {
     request_rec *r = req->r;
-    const portal_files_conf_t *fc = &req->conf->files;
+    const portal_srv_t *fc = req->conf;
     int max_hours = portal_files_link_max_lifetime(fc) / 3600;
     apr_int64_t hours, limit, now = apr_time_sec(apr_time_now());
     pt_db_t *db;
@@ -234,7 +232,7 @@ int portal_link_create_post(portal_req_t *req)
     }
     if (!portal_link_add(req, db, uuid, pt_row_get(row, "id"), now,
                          now + hours * 3600,
-                         limit ? portal_i64(r->pool, limit) : NULL, 0,
+                         limit ? pt_i64(r->pool, limit) : NULL, 0,
                          &rc)) {
         return rc;
     }
@@ -267,7 +265,7 @@ int portal_link_revoke_post(portal_req_t *req)
     }
     db = portal_db_get(req);
     if (pt_db_exec(db, "link_revoke", &n,
-                   PT_ARGS(portal_i64(req->r->pool,
+                   PT_ARGS(pt_i64(req->r->pool,
                                       apr_time_sec(apr_time_now())),
                            req->arg2, pt_row_get(row, "id")))
         != APR_SUCCESS) {
@@ -312,7 +310,7 @@ static int bound_ok(portal_req_t *req, pt_db_t *db, const pt_row_t *row,
     }
     if (pt_db_one(db, "file_for_client", &still,
                   PT_ARGS(pt_row_get(row, "uuid"),
-                          portal_i64(req->r->pool, req->user->id)))
+                          pt_i64(req->r->pool, req->user->id)))
         != APR_SUCCESS) {
         *rc = portal_db_fail(req, "link check");
         return 0;
@@ -371,16 +369,16 @@ static int link_charge(portal_req_t *req, pt_db_t *db, const pt_row_t *row,
     apr_pool_t *p = req->r->pool;
     apr_int64_t size = pt_row_int(row, "size");
     const char *id = pt_row_get(row, "id");
-    const char *len = portal_i64(p, plan->len);
-    const char *ssize = portal_i64(p, size);
+    const char *len = pt_i64(p, plan->len);
+    const char *ssize = pt_i64(p, size);
     int n = 0;
 
     *charged = 0;
     if ((size == 0
          ? pt_db_exec(db, "link_count_download", &n,
-                      PT_ARGS(portal_i64(p, now), id))
+                      PT_ARGS(pt_i64(p, now), id))
          : pt_db_exec(db, "link_reserve", &n,
-                      PT_ARGS(len, len, ssize, portal_i64(p, now), id, len,
+                      PT_ARGS(len, len, ssize, pt_i64(p, now), id, len,
                               ssize))) != APR_SUCCESS) {
         *rc = portal_db_fail(req, "counting a download");
         return 0;
@@ -471,7 +469,7 @@ int portal_link_download(portal_req_t *req)
     if (charged && !plan.complete) {
         apr_int64_t back = pt_row_int(row, "size") ? charged - plan.sent
                                                    : 1;
-        const char *sb = portal_i64(r->pool, back);
+        const char *sb = pt_i64(r->pool, back);
 
         if (back > 0
             && (pt_row_int(row, "size")

@@ -59,15 +59,14 @@ static char *json_text(json_t *j)
 apr_status_t portal_mail_put(server_rec *s, pt_db_t *db, apr_pool_t *p,
                              const portal_mail_t *m)
 {
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
+    const portal_srv_t *c = portal_cfg_of(s);
     const char *base = portal_conf_base_url(c, s, p);
     const char *subject, *text, *html, *msgid, *now, *stored;
     json_t *data, *shown;
     char *dumped;
     apr_status_t rv;
 
-    data = portal_pool_json(p, m->data ? json_deep_copy(m->data)
+    data = pt_json_pool(p, m->data ? json_deep_copy(m->data)
                                        : json_object());
     if (!data) {
         return APR_ENOMEM;
@@ -79,7 +78,7 @@ apr_status_t portal_mail_put(server_rec *s, pt_db_t *db, apr_pool_t *p,
     /* rendered once now: the template is checked while the caller can
      * still roll back, and the subject is kept for the admin with any
      * secret masked */
-    shown = portal_pool_json(p, json_deep_copy(data));
+    shown = pt_json_pool(p, json_deep_copy(data));
     if (!shown) {
         return APR_ENOMEM;
     }
@@ -105,13 +104,13 @@ apr_status_t portal_mail_put(server_rec *s, pt_db_t *db, apr_pool_t *p,
     }
     stored = apr_pstrdup(p, dumped);
     free(dumped);
-    now = portal_i64(p, now_sec());
+    now = pt_i64(p, now_sec());
     rv = pt_db_exec(db, "outbox_insert", NULL,
                     PT_ARGS(now, m->to_addr, m->to_name, msgid, subject,
                             m->name, stored,
                             m->link_base ? m->link_base : base,
                             m->user_id, m->secret, m->secret_ref,
-                            m->secret ? portal_i64(p, m->lifetime) : NULL,
+                            m->secret ? pt_i64(p, m->lifetime) : NULL,
                             m->file_id, now));
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(0605)
@@ -181,8 +180,7 @@ static void deliver_one(server_rec *s, pt_db_t *db, apr_pool_t *p,
                         const pt_smtp_conf_t *smtp, const pt_row_t *row,
                         counts_t *n)
 {
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
+    const portal_srv_t *c = portal_cfg_of(s);
     const char *id = pt_row_get(row, "id");
     const char *errmsg = NULL;
     pt_smtp_result_e result = PT_SMTP_SENT;
@@ -207,8 +205,9 @@ static void deliver_one(server_rec *s, pt_db_t *db, apr_pool_t *p,
         errmsg = b.why;
         break;
     case PORTAL_MAIL_BUILT:
-        if (c->smtp_url) {
-            pt_smtp_send(p, smtp, c->mail_from, pt_row_get(row, "to_addr"),
+        if (smtp->url) {
+            pt_smtp_send(p, smtp, portal_conf_mail_from(c),
+                         pt_row_get(row, "to_addr"),
                          b.msg, b.len, &result, &errmsg);
         }
         else if (write_eml(c, p, id, b.msg, &errmsg) != APR_SUCCESS) {
@@ -218,7 +217,7 @@ static void deliver_one(server_rec *s, pt_db_t *db, apr_pool_t *p,
     }
     if (result == PT_SMTP_SENT) {
         pt_db_exec(db, "outbox_sent", NULL,
-                   PT_ARGS(portal_i64(p, now_sec()), id));
+                   PT_ARGS(pt_i64(p, now_sec()), id));
         n->sent++;
         return;
     }
@@ -234,7 +233,7 @@ static void deliver_one(server_rec *s, pt_db_t *db, apr_pool_t *p,
             delay *= 2;
         }
         pt_db_exec(db, "outbox_retry", NULL,
-                   PT_ARGS(portal_i64(p, now_sec() + delay), errmsg, id));
+                   PT_ARGS(pt_i64(p, now_sec() + delay), errmsg, id));
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PORTAL_LOGNO(0607)
                      "mail %s to %s deferred %" APR_INT64_T_FMT
                      " s: %s", pt_row_get(row, "message_id"),
@@ -255,31 +254,23 @@ static void deliver_one(server_rec *s, pt_db_t *db, apr_pool_t *p,
 static apr_status_t deliver_due(server_rec *s, pt_db_t *db, apr_pool_t *p,
                                 counts_t *n)
 {
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
+    const portal_srv_t *c = portal_cfg_of(s);
     pt_smtp_conf_t smtp;
     apr_pool_t *it;
     int handled = 0;
 
-    memset(&smtp, 0, sizeof(smtp));
-    smtp.url = c->smtp_url;
-    smtp.starttls = portal_conf_smtp_starttls(c);
-    smtp.username = c->smtp_user;
-    smtp.password = c->smtp_password;
-    smtp.ca_file = c->smtp_ca_file;
-    smtp.connect_timeout_sec = 10;
-    smtp.timeout_sec = portal_conf_smtp_timeout(c);
+    portal_conf_smtp(c, &smtp);
 
     pt_db_exec(db, "outbox_interrupted", NULL,
-               PT_ARGS(portal_i64(p, now_sec() - SENDING_STALE)));
+               PT_ARGS(pt_i64(p, now_sec() - SENDING_STALE)));
     apr_pool_create(&it, p);
     while (handled < MAIL_PER_RUN) {
         apr_array_header_t *rows;
         int i;
 
         if (pt_db_select(db, "outbox_due", &rows,
-                         PT_ARGS(portal_i64(p, now_sec()),
-                                 portal_i64(p, MAIL_BATCH))) != APR_SUCCESS) {
+                         PT_ARGS(pt_i64(p, now_sec()),
+                                 pt_i64(p, MAIL_BATCH))) != APR_SUCCESS) {
             apr_pool_destroy(it);
             return APR_EGENERAL;
         }
@@ -290,7 +281,7 @@ static apr_status_t deliver_due(server_rec *s, pt_db_t *db, apr_pool_t *p,
             handled++;
             apr_pool_clear(it);
             if (pt_db_exec(db, "outbox_claim", &claimed,
-                           PT_ARGS(portal_i64(it, now_sec()),
+                           PT_ARGS(pt_i64(it, now_sec()),
                                    pt_row_get(row, "id"))) != APR_SUCCESS
                 || claimed != 1) {
                 continue;       /* another runner has it */
@@ -308,8 +299,7 @@ static apr_status_t deliver_due(server_rec *s, pt_db_t *db, apr_pool_t *p,
 apr_status_t portal_mail_run(server_rec *s, pt_db_t *db,
                              const char **result)
 {
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
+    const portal_srv_t *c = portal_cfg_of(s);
     apr_pool_t *p = db->pool;
     apr_int64_t now = now_sec();
     counts_t n = { 0, 0, 0, 0 };
@@ -319,8 +309,8 @@ apr_status_t portal_mail_run(server_rec *s, pt_db_t *db,
     resets = portal_reset_queue_run(s, db, p, &dropped);
     rv = deliver_due(s, db, p, &n);
     if (pt_db_exec(db, "outbox_purge", &purged,
-                   PT_ARGS(portal_i64(p, now),
-                           portal_i64(p, now - portal_conf_mail_retention(c))))
+                   PT_ARGS(pt_i64(p, now),
+                           pt_i64(p, now - portal_conf_mail_retention(c))))
         != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(1103)
                      "purging the outbox: %s", db->errmsg);

@@ -50,8 +50,7 @@ apr_status_t portal_mail_render(server_rec *s, apr_pool_t *p,
                                 const char **subject, const char **text,
                                 const char **html)
 {
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
+    const portal_srv_t *c = portal_cfg_of(s);
     const pt_template_t *html_tpl;
     pt_buf_t tb, hb;
     pt_err_t err = { 0 };
@@ -60,7 +59,7 @@ apr_status_t portal_mail_render(server_rec *s, apr_pool_t *p,
     apr_status_t rv;
 
     pt_buf_init(&tb, p, 4096, MAIL_MAX);
-    rv = pt_tplset_render(c->mail_text, name, data, &tb, &err);
+    rv = pt_tplset_render(portal_conf_mail_text(c), name, data, &tb, &err);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PORTAL_LOGNO(0601)
                      "mail template %s.txt: %s", name,
@@ -82,10 +81,11 @@ apr_status_t portal_mail_render(server_rec *s, apr_pool_t *p,
     }
     *text = body;
     *html = NULL;
-    html_tpl = pt_tplset_get(c->mail_html, name);
+    html_tpl = pt_tplset_get(portal_conf_mail_html(c), name);
     if (html_tpl) {
         pt_buf_init(&hb, p, 8192, MAIL_MAX);
-        rv = pt_template_render(html_tpl, data, c->mail_html, &hb, &err);
+        rv = pt_template_render(html_tpl, data, portal_conf_mail_html(c),
+                                &hb, &err);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PORTAL_LOGNO(0603)
                          "mail template %s.html: %s", name,
@@ -130,11 +130,11 @@ static void add_link(const pt_row_t *row, pt_db_t *db, apr_pool_t *p,
     hash = pt_sha256_hex(p, tok, strlen(tok));
     if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS
         || pt_db_exec(db, "tokens_retire", NULL,
-                      PT_ARGS(portal_i64(p, now), uid, purpose))
+                      PT_ARGS(pt_i64(p, now), uid, purpose))
            != APR_SUCCESS
         || pt_db_exec(db, "token_insert", NULL,
-                      PT_ARGS(hash, uid, purpose, portal_i64(p, now),
-                              portal_i64(p, now + lifetime), NULL))
+                      PT_ARGS(hash, uid, purpose, pt_i64(p, now),
+                              pt_i64(p, now + lifetime), NULL))
            != APR_SUCCESS
         || pt_db_run_named(db, "tx_commit") != APR_SUCCESS) {
         const char *why = db_why(p, db);
@@ -156,8 +156,7 @@ static void add_code(server_rec *s, const pt_row_t *row, pt_db_t *db,
                      apr_pool_t *p, const char *uid, json_t *data,
                      portal_mail_built_t *b)
 {
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
+    const portal_srv_t *c = portal_cfg_of(s);
     const char *code, *hash, *ref = pt_row_get(row, "secret_ref");
     int n = 0;
 
@@ -169,10 +168,10 @@ static void add_code(server_rec *s, const pt_row_t *row, pt_db_t *db,
         outcome(b, PORTAL_MAIL_RETRY, "no random code could be made");
         return;
     }
-    hash = portal_code_hmac(p, c->secret, uid, code);
+    hash = portal_code_hmac(p, portal_conf_secret(c), uid, code);
     if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS
         || pt_db_exec(db, "mail_code_set", &n,
-                      PT_ARGS(hash, ref, portal_i64(p, apr_time_sec(
+                      PT_ARGS(hash, ref, pt_i64(p, apr_time_sec(
                           apr_time_now())))) != APR_SUCCESS
         || (n == 1 && pt_db_exec(db, "outbox_set_ref", NULL,
                                  PT_ARGS(hash, pt_row_get(row, "id")))
@@ -245,8 +244,7 @@ static apr_array_header_t *attachment(server_rec *s, pt_db_t *db,
                                       apr_pool_t *p, const char *file_id,
                                       portal_mail_built_t *b)
 {
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
+    const portal_srv_t *c = portal_cfg_of(s);
     const char *uuid, *why = NULL;
     const unsigned char *dk;
     apr_array_header_t *atts;
@@ -264,7 +262,7 @@ static apr_array_header_t *attachment(server_rec *s, pt_db_t *db,
         return NULL;            /* deleted since: nothing to attach */
     }
     size = pt_row_int(f, "size");
-    if (size <= 0 || size > portal_files_attach_max(&c->files)) {
+    if (size <= 0 || size > portal_files_attach_max(c)) {
         return NULL;
     }
     uuid = pt_row_get(f, "uuid");
@@ -275,7 +273,7 @@ static apr_array_header_t *attachment(server_rec *s, pt_db_t *db,
         return NULL;
     }
     pt_buf_init(&buf, p, (apr_size_t)size + 1, (apr_size_t)size + 1);
-    if (pt_vault_get(p, c->files.store, pt_row_get(f, "storage_key"), dk,
+    if (pt_vault_get(p, portal_files_store(c), pt_row_get(f, "storage_key"), dk,
                      size, 0, -1, buf_sink, &buf, &err) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(0351)
                      "file %s cannot be read for its mail: %s", uuid,
@@ -294,8 +292,7 @@ static apr_array_header_t *attachment(server_rec *s, pt_db_t *db,
 void portal_mail_build(server_rec *s, pt_db_t *db, apr_pool_t *p,
                        const pt_row_t *row, portal_mail_built_t *b)
 {
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
+    const portal_srv_t *c = portal_cfg_of(s);
     const char *name = pt_row_get(row, "template");
     const char *file_id = pt_row_get(row, "file_id");
     const char *stored = pt_row_get(row, "data");
@@ -317,7 +314,7 @@ void portal_mail_build(server_rec *s, pt_db_t *db, apr_pool_t *p,
         b->len = strlen(b->msg);
         return;
     }
-    data = portal_pool_json(p, stored ? json_loads(stored, 0, NULL)
+    data = pt_json_pool(p, stored ? json_loads(stored, 0, NULL)
                                       : json_object());
     if (!json_is_object(data)) {
         outcome(b, PORTAL_MAIL_FAIL, "the message's data is not a JSON "
@@ -349,9 +346,10 @@ void portal_mail_build(server_rec *s, pt_db_t *db, apr_pool_t *p,
                                                  NULL));
         return;
     }
-    m.from_name = c->mail_from_name ? c->mail_from_name
+    m.from_name = portal_conf_mail_from_name(c)
+                  ? portal_conf_mail_from_name(c)
                                     : portal_conf_site_name(c);
-    m.from_addr = c->mail_from;
+    m.from_addr = portal_conf_mail_from(c);
     m.to_name = pt_row_get(row, "to_name");
     m.to_addr = pt_row_get(row, "to_addr");
     m.attachments = atts;
@@ -369,7 +367,7 @@ void portal_mail_unbuild(pt_db_t *db, apr_pool_t *p,
 {
     if (b->token_hash) {
         pt_db_exec(db, "token_use", NULL,
-                   PT_ARGS(portal_i64(p, apr_time_sec(apr_time_now())),
+                   PT_ARGS(pt_i64(p, apr_time_sec(apr_time_now())),
                            b->token_hash));
     }
 }

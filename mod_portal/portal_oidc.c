@@ -51,7 +51,7 @@ static const char *sign(portal_req_t *req, const char *payload)
 {
     const char *msg = apr_pstrcat(req->r->pool, "oidc:", payload, NULL);
 
-    return pt_hmac_b64url(req->r->pool, req->conf->secret,
+    return pt_hmac_b64url(req->r->pool, portal_conf_secret(req->conf),
                           PORTAL_SECRET_BYTES, msg, strlen(msg));
 }
 
@@ -78,7 +78,7 @@ static json_t *pending_identity(portal_req_t *req)
             return NULL;
         }
     }
-    j = portal_pool_json(req->r->pool,
+    j = pt_json_pool(req->r->pool,
                          json_loadb((const char *)raw, len, 0, NULL));
     if (!j || json_integer_value(json_object_get(j, "exp"))
               < apr_time_sec(apr_time_now())
@@ -92,7 +92,7 @@ static void set_pending(portal_req_t *req, const char *email,
                         const char *given, const char *family)
 {
     apr_pool_t *p = req->r->pool;
-    json_t *j = portal_pool_json(p, json_pack(
+    json_t *j = pt_json_pool(p, json_pack(
         "{s:s, s:s, s:s, s:I}", "email", email, "given", given ? given : "",
         "family", family ? family : "",
         "exp", (json_int_t)(apr_time_sec(apr_time_now())
@@ -118,10 +118,10 @@ static int sign_in(portal_req_t *req, pt_db_t *db, const char *uid)
     apr_int64_t now = apr_time_sec(apr_time_now());
 
     if (pt_db_exec(db, "user_record_login", NULL,
-                   PT_ARGS(portal_i64(r->pool, now), r->useragent_ip, uid))
+                   PT_ARGS(pt_i64(r->pool, now), r->useragent_ip, uid))
         != APR_SUCCESS
         || pt_db_exec(db, "user_verify_email", NULL,
-                      PT_ARGS(portal_i64(r->pool, now), uid)) != APR_SUCCESS
+                      PT_ARGS(pt_i64(r->pool, now), uid)) != APR_SUCCESS
         || portal_session_create(req, apr_atoi64(uid)) != APR_SUCCESS) {
         return portal_db_fail(req, "signing in with the identity provider");
     }
@@ -185,7 +185,7 @@ static int wipe_unconfirmed(portal_req_t *req, pt_db_t *db,
 
     if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS
         || pt_db_exec(db, "user_wipe_unconfirmed", &n,
-                      PT_ARGS(portal_i64(p, now + 1), portal_i64(p, now), id))
+                      PT_ARGS(pt_i64(p, now + 1), pt_i64(p, now), id))
            != APR_SUCCESS
         || (n == 1
             && (pt_db_exec(db, "sessions_delete_user", NULL, PT_ARGS(id))
@@ -389,7 +389,7 @@ int portal_complete_profile_post(portal_req_t *req)
     last = portal_form_field(req, "last_name");
     address = portal_form_field(req, "address");
     email = json_string_value(json_object_get(id, "email"));
-    errors = portal_pool_json(p, json_object());
+    errors = pt_json_pool(p, json_object());
     if ((bad = pt_validate_username(username))) {
         json_object_set_new(errors, "username", json_string(bad));
     }
@@ -442,7 +442,7 @@ int portal_complete_profile_post(portal_req_t *req)
     if (pt_uuid_new(p, &uuid) != APR_SUCCESS) {
         return portal_db_fail(req, "completing a profile");
     }
-    now = portal_i64(p, apr_time_sec(apr_time_now()));
+    now = pt_i64(p, apr_time_sec(apr_time_now()));
     /* no password: "!" matches no format, so only the provider (or a
      * password reset) signs this account in */
     if (pt_db_exec(db, "user_insert", NULL,

@@ -26,7 +26,7 @@ int portal_publish(portal_req_t *req, pt_db_t *db, apr_int64_t file_id,
                    int public_links, const char **msg)
 {
     apr_pool_t *p = req->r->pool;
-    const char *id = portal_i64(p, file_id);
+    const char *id = pt_i64(p, file_id);
     apr_hash_t *seen = apr_hash_make(p);
     char *list, *name, *last;
     int n = 0;
@@ -114,7 +114,7 @@ json_t *portal_file_meta(portal_req_t *req, const char *uuid)
     json_t *f;
 
     if (!db || pt_db_one(db, "file_of_user", &row,
-                         PT_ARGS(uuid, portal_i64(req->r->pool,
+                         PT_ARGS(uuid, pt_i64(req->r->pool,
                                                   req->user->id)))
                != APR_SUCCESS || !row) {
         return json_pack("{s:s}", "id", uuid);
@@ -157,7 +157,7 @@ json_t *portal_shared_files(portal_req_t *req, apr_int64_t page,
 {
     apr_pool_t *p = req->r->pool;
     pt_db_t *db = portal_db_get(req);
-    const char *uid = portal_i64(p, req->user->id);
+    const char *uid = pt_i64(p, req->user->id);
     apr_array_header_t *rows;
     pt_row_t *count;
     json_t *list;
@@ -165,8 +165,8 @@ json_t *portal_shared_files(portal_req_t *req, apr_int64_t page,
 
     if (!db
         || pt_db_select(db, "files_for_client", &rows,
-                        PT_ARGS(uid, portal_i64(p, per),
-                                portal_i64(p, (page - 1) * per)))
+                        PT_ARGS(uid, pt_i64(p, per),
+                                pt_i64(p, (page - 1) * per)))
            != APR_SUCCESS) {
         return NULL;
     }
@@ -219,10 +219,10 @@ pt_row_t *portal_readable_file(portal_req_t *req, int *rc)
         return NULL;
     }
     if (pt_db_one(db, "file_of_user", &row,
-                  PT_ARGS(req->arg, portal_i64(req->r->pool, req->user->id)))
+                  PT_ARGS(req->arg, pt_i64(req->r->pool, req->user->id)))
         != APR_SUCCESS
         || (!row && pt_db_one(db, "file_for_client", &row,
-                              PT_ARGS(req->arg, portal_i64(req->r->pool,
+                              PT_ARGS(req->arg, pt_i64(req->r->pool,
                                                            req->user->id)))
                     != APR_SUCCESS)) {
         *rc = portal_db_fail(req, "file lookup");

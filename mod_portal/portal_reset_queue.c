@@ -38,10 +38,9 @@ APLOG_USE_MODULE(portal);
 static apr_status_t queue_one(server_rec *s, pt_db_t *db, apr_pool_t *p,
                               const pt_row_t *rq, int *mailed)
 {
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
+    const portal_srv_t *c = portal_cfg_of(s);
     apr_int64_t now = apr_time_sec(apr_time_now());
-    const char *since = portal_i64(p, now - portal_conf_resend_cooldown(c));
+    const char *since = pt_i64(p, now - portal_conf_resend_cooldown(c));
     const char *uid = pt_row_get(rq, "user_id");
     pt_row_t *busy = NULL;
     portal_mail_t m;
@@ -59,13 +58,13 @@ static apr_status_t queue_one(server_rec *s, pt_db_t *db, apr_pool_t *p,
     }
     if (rv == APR_SUCCESS && taken == 1) {
         rv = pt_db_one(db, "reset_user_busy", &busy,
-                       PT_ARGS(uid, portal_i64(p, now), since, uid, since));
+                       PT_ARGS(uid, pt_i64(p, now), since, uid, since));
     }
     if (rv == APR_SUCCESS && taken == 1 && busy
         && pt_row_int(busy, "n") == 0) {
         memset(&m, 0, sizeof(m));
         m.name = "reset_password";
-        m.data = portal_pool_json(p, json_pack(
+        m.data = pt_json_pool(p, json_pack(
             "{s:s, s:i}", "first_name", pt_row_get(rq, "first_name"),
             "minutes", PORTAL_RESET_LIFETIME / 60));
         m.to_addr = pt_row_get(rq, "email");
@@ -94,19 +93,18 @@ static apr_status_t queue_one(server_rec *s, pt_db_t *db, apr_pool_t *p,
 int portal_reset_queue_run(server_rec *s, pt_db_t *db, apr_pool_t *p,
                            int *dropped)
 {
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
+    const portal_srv_t *c = portal_cfg_of(s);
     apr_int64_t now = apr_time_sec(apr_time_now());
-    const char *since = portal_i64(p, now - portal_conf_resend_cooldown(c));
+    const char *since = pt_i64(p, now - portal_conf_resend_cooldown(c));
     apr_array_header_t *rows;
     apr_pool_t *it;
     int i, queued = 0;
 
     *dropped = 0;
     if (pt_db_exec(db, "reset_requests_drop", dropped,
-                   PT_ARGS(portal_i64(p, now), since, since)) != APR_SUCCESS
+                   PT_ARGS(pt_i64(p, now), since, since)) != APR_SUCCESS
         || pt_db_select(db, "reset_requests_ready", &rows,
-                        PT_ARGS(portal_i64(p, PORTAL_RESET_BATCH)))
+                        PT_ARGS(pt_i64(p, PORTAL_RESET_BATCH)))
            != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(1104)
                      "password reset requests: %s",

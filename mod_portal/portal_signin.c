@@ -21,7 +21,7 @@ int portal_known_address(portal_req_t *req, pt_db_t *db, const char *id)
 {
     pt_row_t *row = NULL;
 
-    if (!portal_throttle_enabled(req)) {
+    if (!portal_throttle_enabled(req->dir)) {
         return 0;           /* nothing will be refused anyway */
     }
     return pt_db_one(db, "login_ip_known", &row,
@@ -92,12 +92,12 @@ int portal_check_login(portal_req_t *req, pt_db_t *db, const char *login,
         return 0;
     }
     portal_guard_success(req, &g);
-    if (portal_throttle_enabled(req)
+    if (portal_throttle_enabled(req->dir)
         && pt_db_exec(db, "login_ip_seen", NULL,
                    PT_ARGS(pt_row_get(row, "id"),
                            pt_throttle_net(r->pool, r->useragent_ip),
-                           portal_i64(r->pool, apr_time_sec(apr_time_now())),
-                           portal_i64(r->pool, apr_time_sec(apr_time_now()))))
+                           pt_i64(r->pool, apr_time_sec(apr_time_now())),
+                           pt_i64(r->pool, apr_time_sec(apr_time_now()))))
         != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PORTAL_LOGNO(1030)
                       "cannot record the sign-in address of user %s: %s",

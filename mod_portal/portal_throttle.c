@@ -45,7 +45,7 @@ static void slot_set(portal_req_t *req, slot_t *sl, portal_th_kind_e kind,
     sl->reason = reason;
     sl->key = pt_throttle_key(req->r->pool, purpose, scope, value);
     sl->shown = shown;
-    portal_throttle_limits(req, kind, &sl->lim);
+    portal_throttle_limits(req->dir, kind, &sl->lim);
 }
 
 static const char *client_net(portal_req_t *req)
@@ -63,9 +63,9 @@ static void record_event(portal_req_t *req, const char *purpose,
     if (!db || pt_db_exec(db, "throttle_event_insert", NULL,
                           PT_ARGS(sl->key, purpose, sl->scope, sl->reason,
                                   client_net(req), sl->shown, req->path,
-                                  portal_i64(p, sl->rec.block_started
+                                  pt_i64(p, sl->rec.block_started
                                              ? sl->rec.block_started : now),
-                                  portal_i64(p, sl->rec.blocked_until)))
+                                  pt_i64(p, sl->rec.blocked_until)))
                   != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r,
                       PORTAL_LOGNO(1008) "cannot record a throttle event: "
@@ -174,7 +174,7 @@ static apr_int64_t th_run(portal_req_t *req, const char *purpose,
         }
     }
     apr_table_setn(r->err_headers_out, "Retry-After",
-                   portal_i64(r->pool, retry));
+                   pt_i64(r->pool, retry));
     return retry;
 }
 
@@ -209,7 +209,7 @@ apr_int64_t portal_guard_begin(portal_req_t *req, portal_guard_t *g)
 
     g->counted = 0;
     g->then = 0;
-    if (!portal_throttle_enabled(req)) {
+    if (!portal_throttle_enabled(req->dir)) {
         return 0;
     }
     n = guard_slots(req, g, sl);
@@ -285,12 +285,12 @@ apr_int64_t portal_throttle_write(portal_req_t *req, const char *purpose,
     slot_t sl[2];
     int n = 0;
 
-    if (!portal_throttle_enabled(req)) {
+    if (!portal_throttle_enabled(req->dir)) {
         return 0;
     }
     slot_set(req, &sl[n], PORTAL_TH_WRITE, purpose, "ip", "write-budget",
              client_net(req), NULL);
-    portal_throttle_write_limits(req, !strcmp(purpose, "forgot")
+    portal_throttle_write_limits(req->dir, !strcmp(purpose, "forgot")
                                       ? PORTAL_TH_FORGOT
                                       : !strcmp(purpose, "resend")
                                         ? PORTAL_TH_RESEND : PORTAL_TH_SIGNUP,
@@ -327,7 +327,7 @@ int portal_throttled(portal_req_t *req, apr_int64_t retry,
     }
     msg = portal_throttle_message(req->r->pool, retry);
     apr_table_setn(req->r->err_headers_out, "Retry-After",
-                   portal_i64(req->r->pool, retry));
+                   pt_i64(req->r->pool, retry));
     if (req->want_json || !page) {
         return portal_api_error(req, HTTP_TOO_MANY_REQUESTS, "rate_limited",
                                 msg);
@@ -344,7 +344,7 @@ int portal_throttled_after(portal_req_t *req, apr_int64_t retry,
                                                           retry), NULL);
 
     apr_table_setn(req->r->err_headers_out, "Retry-After",
-                   portal_i64(req->r->pool, retry));
+                   pt_i64(req->r->pool, retry));
     if (req->want_json || !page) {
         return portal_api_error(req, HTTP_TOO_MANY_REQUESTS, "rate_limited",
                                 msg);

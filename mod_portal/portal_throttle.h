@@ -1,7 +1,7 @@
 /*
  * portal_throttle.h -- what the glue shares about throttling and the
- * argon2 gate (portal_throttle.c, portal_throttle_conf.c,
- * portal_argon2.c, portal_throttle_admin.c).
+ * argon2 gate (portal_throttle.c, portal_argon2.c,
+ * portal_throttle_admin.c; the limits are cfg/throttle.c's).
  *
  * One mechanism guards every guessable secret and every anonymous write.
  * A use names a purpose: "password" (sign-in on the web and the API, and
@@ -17,79 +17,6 @@
 
 #include "portal.h"
 #include "pt_throttle.h"
-
-/* Per-directory settings (PortalThrottle*, PortalArgon2Concurrency,
- * PortalArgon2Wait); PORTAL_UNSET until a directive sets them. */
-typedef struct portal_throttle_dir_t {
-    int enabled;                    /* PortalThrottle */
-    int bo_free, bo_base, bo_cap, bo_forget;    /* PortalThrottleBackoff */
-    int ip_budget, ip_window;       /* PortalThrottleIPBudget */
-    int acct_budget, acct_window;   /* PortalThrottleAccountBudget */
-    /* PortalThrottleWriteBudget, by portal_th_write_e */
-    int write_budget[3], write_window[3];
-    int addr_budget, addr_window;   /* PortalThrottleAddressBudget */
-    int argon2_max;                 /* PortalArgon2Concurrency */
-    apr_interval_time_t argon2_wait;    /* PortalArgon2Wait; -1 unset */
-} portal_throttle_dir_t;
-
-/* Defaults (docs/directives.md). */
-#define PORTAL_TH_FREE 4
-#define PORTAL_TH_BASE 1
-#define PORTAL_TH_CAP 900
-#define PORTAL_TH_FORGET 3600
-#define PORTAL_TH_IP_BUDGET 100
-#define PORTAL_TH_ACCT_BUDGET 30
-#define PORTAL_TH_SIGNUP_BUDGET 200     /* sign-ups: a test run makes ~80 */
-#define PORTAL_TH_MAIL_BUDGET 20        /* forgot-password, resend */
-#define PORTAL_TH_ADDR_BUDGET 5
-#define PORTAL_TH_WINDOW 3600
-#define PORTAL_ARGON2_WAIT apr_time_from_sec(2)
-
-/* Which limits: a back-off per (account, address), or a budget. */
-typedef enum {
-    PORTAL_TH_PAIR,         /* back-off of one secret from one address */
-    PORTAL_TH_IP,           /* failed guesses per address, all accounts */
-    PORTAL_TH_ACCOUNT,      /* failed guesses per account, all addresses */
-    PORTAL_TH_WRITE,        /* anonymous writes per address (+ purpose) */
-    PORTAL_TH_ADDRESS       /* mail to one address */
-} portal_th_kind_e;
-
-/* The anonymous writes, each with its own budget. */
-typedef enum {
-    PORTAL_TH_SIGNUP,
-    PORTAL_TH_FORGOT,
-    PORTAL_TH_RESEND
-} portal_th_write_e;
-
-/* ---- portal_throttle_conf.c */
-portal_throttle_dir_t *portal_throttle_dir_create(apr_pool_t *p);
-portal_throttle_dir_t *portal_throttle_dir_merge(apr_pool_t *p,
-                                                 const portal_throttle_dir_t *base,
-                                                 const portal_throttle_dir_t *add);
-/* The request's settings (never NULL). */
-const portal_throttle_dir_t *portal_throttle_dir(const portal_req_t *req);
-int portal_throttle_enabled(const portal_req_t *req);
-void portal_throttle_limits(const portal_req_t *req, portal_th_kind_e kind,
-                            pt_throttle_limits_t *out);
-/* The budget of one kind of anonymous write. */
-void portal_throttle_write_limits(const portal_req_t *req,
-                                  portal_th_write_e which,
-                                  pt_throttle_limits_t *out);
-int portal_argon2_max(const portal_req_t *req);
-apr_interval_time_t portal_argon2_wait(const portal_req_t *req);
-const char *portal_cmd_throttle_flag(cmd_parms *cmd, void *dc, int on);
-const char *portal_cmd_throttle_cache(cmd_parms *cmd, void *dc,
-                                      const char *arg);
-const char *portal_cmd_throttle_backoff(cmd_parms *cmd, void *dc, int argc,
-                                        char *const argv[]);
-const char *portal_cmd_throttle_budget(cmd_parms *cmd, void *dc,
-                                       const char *n, const char *secs);
-const char *portal_cmd_throttle_write(cmd_parms *cmd, void *dc, int argc,
-                                      char *const argv[]);
-const char *portal_cmd_argon2_max(cmd_parms *cmd, void *dc,
-                                  const char *arg);
-const char *portal_cmd_argon2_wait(cmd_parms *cmd, void *dc,
-                                   const char *arg);
 
 /* ---- portal_throttle_cache.c: where the records live */
 int portal_throttle_pre_config(apr_pool_t *pconf, apr_pool_t *plog,

@@ -60,7 +60,7 @@ static json_t *event_json(portal_req_t *req, const pt_row_t *row,
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, "
                      "s:I, s:s}",
                      "id", pt_row_get(row, "id"),
-                     "started", portal_fmt_time(p, pt_row_int(row,
+                     "started", pt_fmt_time(p, pt_row_int(row,
                                                               "started_at")),
                      "reason", pt_row_get(row, "reason"),
                      "purpose", pt_row_get(row, "purpose"),
@@ -80,7 +80,7 @@ int portal_admin_throttle_get(portal_req_t *req)
 {
     apr_pool_t *p = req->r->pool;
     apr_int64_t now = now_sec(), total = 0;
-    const char *since = portal_i64(p, now - DAY);
+    const char *since = pt_i64(p, now - DAY);
     apr_array_header_t *rows, *counts;
     pt_db_t *db = portal_db_get(req);
     json_t *d, *events, *cj;
@@ -132,7 +132,7 @@ int portal_admin_throttle_lift_post(portal_req_t *req)
     apr_status_t rv;
     int rc;
 
-    if (!portal_read_checked(req, portal_error, &rc)) {
+    if (!portal_form_csrf(req, portal_error, &rc)) {
         return rc;
     }
     id = apr_strtoi64(req->arg, &end, 10);
@@ -142,7 +142,7 @@ int portal_admin_throttle_lift_post(portal_req_t *req)
     }
     if (*end || id <= 0
         || pt_db_one(db, "throttle_event_get", &row,
-                     PT_ARGS(portal_i64(p, id))) != APR_SUCCESS || !row) {
+                     PT_ARGS(pt_i64(p, id))) != APR_SUCCESS || !row) {
         return portal_error(req, HTTP_NOT_FOUND, "There is no such block.");
     }
     key = pt_row_get(row, "cache_key");
@@ -154,7 +154,7 @@ int portal_admin_throttle_lift_post(portal_req_t *req)
                             "cache cannot be reached. Nothing was lifted.");
     }
     if (pt_db_exec(db, "throttle_event_lifted", NULL,
-                   PT_ARGS(portal_i64(p, now_sec()), req->user->username,
+                   PT_ARGS(pt_i64(p, now_sec()), req->user->username,
                            key)) != APR_SUCCESS) {
         return portal_db_fail(req, "lifting a block");
     }

@@ -79,9 +79,9 @@ int portal_throttle_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     static const struct ap_socache_hints hints = { 56, PT_THROTTLE_REC_BYTES,
                                                    apr_time_from_sec(60) };
-    const portal_srv_t *c = ap_get_module_config(s->module_config,
-                                                 &portal_module);
-    const char *spec = c->throttle_cache ? c->throttle_cache : TH_DEFAULT;
+    const portal_srv_t *c = portal_cfg_of(s);
+    const char *spec = portal_conf_throttle_cache(c)
+                       ? portal_conf_throttle_cache(c) : TH_DEFAULT;
     const char *name, *arg, *colon, *err;
     th_state_t *st;
     apr_status_t rv;

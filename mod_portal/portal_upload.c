@@ -55,7 +55,8 @@ typedef struct up_file_t {
 
 typedef struct upload_t {
     portal_req_t *req;
-    const portal_files_conf_t *fc;
+    const portal_srv_t *fc;     /* the server's configuration */
+    pt_store_t *store;
     apr_array_header_t *files;  /* up_file_t *, committed or current */
     up_file_t *cur;             /* the file part being received */
     pt_vault_put_t *put;
@@ -85,6 +86,8 @@ static apr_status_t part_begin(void *baton, const pt_mp_part_t *part)
     upload_t *u = baton;
     request_rec *r = u->req->r;
     const char *ext, *types;
+    const unsigned char *key;
+    const char *kid;
     unsigned char dk[PT_FC_KEY_BYTES];
     pt_err_t err = { 0 };
     up_file_t *f;
@@ -145,7 +148,8 @@ static apr_status_t part_begin(void *baton, const pt_mp_part_t *part)
         return fail(u, HTTP_INTERNAL_SERVER_ERROR,
                     "The server could not make a key for the file.");
     }
-    f->wrapped_key = pt_fc_wrap(r->pool, u->fc->kid, u->fc->key, dk,
+    key = portal_files_key(u->fc, &kid);
+    f->wrapped_key = pt_fc_wrap(r->pool, kid, key, dk,
                                 f->uuid);
     if (!f->wrapped_key) {
         return fail(u, HTTP_INTERNAL_SERVER_ERROR,
@@ -164,7 +168,7 @@ static apr_status_t part_begin(void *baton, const pt_mp_part_t *part)
     }
     f->pending = 1;
     apr_pool_create(&u->fpool, r->pool);
-    rv = pt_vault_put_begin(u->fpool, u->fc->store, f->storage_key, dk,
+    rv = pt_vault_put_begin(u->fpool, u->store, f->storage_key, dk,
                             u->req->max_file, &u->put, &err);
     memset(dk, 0, sizeof(dk));
     if (rv != APR_SUCCESS) {
@@ -205,7 +209,7 @@ static apr_status_t part_data(void *baton, const char *buf, apr_size_t len)
         return fail(u, HTTP_REQUEST_ENTITY_TOO_LARGE, apr_psprintf(
                     u->req->r->pool, "%s is larger than the %s a file may "
                     "have.", u->cur->name,
-                    portal_fmt_size(u->req->r->pool, u->req->max_file)));
+                    pt_fmt_size(u->req->r->pool, u->req->max_file)));
     }
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, u->req->r,
@@ -275,7 +279,7 @@ static apr_status_t part_end(void *baton)
                     "extension (it looks like %s).", f->name,
                     f->info.type));
     }
-    rv = pt_tsa_stamp(u->fc->tsa, r->pool, f->info.sha256, &der, &derlen,
+    rv = pt_tsa_stamp(portal_files_tsa(u->fc), r->pool, f->info.sha256, &der, &derlen,
                       &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PORTAL_LOGNO(0313)
@@ -314,7 +318,7 @@ static void undo(upload_t *u)
         pt_err_t err = { 0 };
 
         if (f->committed
-            && pt_store_remove(u->fc->store, u->req->r->pool,
+            && pt_store_remove(u->store, u->req->r->pool,
                                f->storage_key, &err) != APR_SUCCESS) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, u->req->r,
                           PORTAL_LOGNO(0315) "removing a refused upload: "
@@ -379,7 +383,7 @@ static int read_body(upload_t *u, pt_mp_t *mp)
                 fail(u, HTTP_REQUEST_ENTITY_TOO_LARGE, apr_psprintf(
                      r->pool, "The upload is larger than the %s this "
                      "portal accepts in one request.",
-                     portal_fmt_size(r->pool, max)));
+                     pt_fmt_size(r->pool, max)));
                 return u->status;
             }
             rv = pt_mp_feed(mp, data, len, &err);
@@ -425,7 +429,7 @@ static int publish(upload_t *u, pt_db_t *db, up_file_t *f)
         }
     }
     if (pt_db_one(db, "file_of_user", &row,
-                  PT_ARGS(f->uuid, portal_i64(req->r->pool, req->user->id)))
+                  PT_ARGS(f->uuid, pt_i64(req->r->pool, req->user->id)))
         != APR_SUCCESS || !row) {
         fail(u, HTTP_SERVICE_UNAVAILABLE, "The upload could not be "
              "recorded. Please try again.");
@@ -462,7 +466,7 @@ static int record_files(upload_t *u)
                 f->uuid, apr_psprintf(p, "%" APR_INT64_T_FMT, req->user->id),
                 f->name, apr_psprintf(p, "%" APR_OFF_T_FMT, f->info.size),
                 f->info.type, f->info.sha256_hex, f->info.sha1_hex,
-                u->fc->store->ops->name, f->storage_key, f->wrapped_key,
+                u->store->ops->name, f->storage_key, f->wrapped_key,
                 f->receipt_b64,
                 apr_psprintf(p, "%" APR_INT64_T_FMT, f->receipt_at),
                 apr_psprintf(p, "%" APR_INT64_T_FMT, f->receipt_at),
@@ -498,10 +502,10 @@ json_t *portal_file_json(portal_req_t *req, const char *uuid,
 {
     return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:s, s:s}",
                      "id", uuid, "name", name, "size", (json_int_t)size,
-                     "size_text", portal_fmt_size(req->r->pool, size),
+                     "size_text", pt_fmt_size(req->r->pool, size),
                      "type", type, "sha256", sha256,
                      "uploaded_at", (json_int_t)created,
-                     "uploaded", portal_fmt_time(req->r->pool, created),
+                     "uploaded", pt_fmt_time(req->r->pool, created),
                      "url", apr_pstrcat(req->r->pool, req->mount, "/files/",
                                         uuid, NULL));
 }
@@ -531,7 +535,8 @@ int portal_upload_post(portal_req_t *req)
 
     memset(&u, 0, sizeof(u));
     u.req = req;
-    u.fc = &req->conf->files;
+    u.fc = req->conf;
+    u.store = portal_files_store(req->conf);
     u.files = apr_array_make(r->pool, 4, sizeof(up_file_t *));
     u.fields = apr_table_make(r->pool, 4);
     u.csrf_ok = req->api;       /* a bearer token, not a cookie */
@@ -563,7 +568,7 @@ int portal_upload_post(portal_req_t *req)
             u.status = HTTP_REQUEST_ENTITY_TOO_LARGE;
             u.msg = apr_psprintf(r->pool, "The upload is larger than the "
                                  "%s this portal accepts in one request.",
-                                 portal_fmt_size(r->pool, max));
+                                 pt_fmt_size(r->pool, max));
             return upload_failed(req, &u);
         }
     }

@@ -34,23 +34,6 @@ static const char *nz(const char *s)
     return s ? s : "";
 }
 
-portal_user_t *portal_user_from_row(apr_pool_t *p, const pt_row_t *row,
-                                    apr_int64_t id)
-{
-    portal_user_t *u = apr_pcalloc(p, sizeof(*u));
-
-    u->id = id;
-    u->uuid = pt_row_get(row, "uuid");
-    u->username = pt_row_get(row, "username");
-    u->email = pt_row_get(row, "email");
-    u->first_name = pt_row_get(row, "first_name");
-    u->last_name = pt_row_get(row, "last_name");
-    u->address = pt_row_get(row, "address");
-    u->role = pt_row_get(row, "role");
-    u->role_bit = portal_role_bit(u->role);
-    return u;
-}
-
 void portal_new_user_from_form(portal_req_t *req, portal_new_user_t *nu,
                                const char *role)
 {
@@ -97,11 +80,11 @@ static int taken_address(portal_req_t *req, pt_db_t *db,
         return HTTP_SERVICE_UNAVAILABLE;
     }
     if (owner) {
-        d = portal_pool_json(p, json_pack(
+        d = pt_json_pool(p, json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:s}",
             "first_name", pt_row_get(owner, "first_name"),
             "username", pt_row_get(owner, "username"),
-            "when", portal_fmt_time(p, apr_time_sec(apr_time_now())),
+            "when", pt_fmt_time(p, apr_time_sec(apr_time_now())),
             "ip", r->useragent_ip,
             "login_link", portal_link(req, "/login"),
             "forgot_link", portal_link(req, "/forgot_password")));
@@ -142,7 +125,7 @@ int portal_user_create(portal_req_t *req, portal_new_user_t *nu,
     if (verify_token) {
         *verify_token = NULL;
     }
-    errors = portal_pool_json(r->pool, json_object());
+    errors = pt_json_pool(r->pool, json_object());
     *errors_out = errors;
     check(errors, "username", pt_validate_username(username));
     check(errors, "password", pt_validate_password(pw, username));
@@ -197,7 +180,7 @@ int portal_user_create(portal_req_t *req, portal_new_user_t *nu,
         *uuid = NULL;
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    now = portal_i64(r->pool, apr_time_sec(apr_time_now()));
+    now = pt_i64(r->pool, apr_time_sec(apr_time_now()));
     /* the account and its confirmation (token, mail), or neither */
     if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS) {
         return HTTP_SERVICE_UNAVAILABLE;

@@ -1,9 +1,9 @@
 /*
- * portal_roles.c -- the three roles and what they may upload.
+ * roles.c -- the three roles and the directives of what they may upload.
  *
  * Which role may reach which route is said once, in the router's table
- * (portal_router.c); this file names the roles and resolves the two
- * upload directives for the signed-in user:
+ * (handle/routes.c); this file names the roles and reads the two upload
+ * directives (resolved for a user by dir.c):
  *   PortalUploadRoles role...            who may upload (default
  *                                        operations admin)
  *   PortalRoleUploadTypes role ext...    the types that role may upload
@@ -15,6 +15,7 @@
 #include "apr_lib.h"
 
 #include "portal.h"
+#include "cfg_int.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -45,26 +46,6 @@ const char *portal_role_name(int index)
 {
     return index >= 0 && index < PORTAL_ROLE_COUNT ? role_names[index]
                                                    : NULL;
-}
-
-int portal_upload_roles(const portal_req_t *req)
-{
-    return req->dir && req->dir->upload_roles != PORTAL_UNSET
-           ? req->dir->upload_roles : PORTAL_DEFAULT_UPLOAD_ROLES;
-}
-
-const char *portal_upload_types_for(const portal_req_t *req)
-{
-    int i = req->user ? portal_role_index(req->user->role) : -1;
-
-    if (i >= 0 && req->dir && req->dir->role_types[i]) {
-        return req->dir->role_types[i];
-    }
-    if (i == portal_role_index("operations")) {
-        return PORTAL_DEFAULT_OPS_TYPES;
-    }
-    return req->dir && req->dir->upload_types
-           ? req->dir->upload_types : portal_files_types(&req->conf->files);
 }
 
 const char *portal_cmd_upload_roles(cmd_parms *cmd, void *dc, int argc,

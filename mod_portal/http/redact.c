@@ -1,5 +1,5 @@
 /*
- * portal_redact.c -- secrets in URLs (download links, mailed tokens, the
+ * redact.c -- secrets in URLs (download links, mailed tokens, the
  * OpenID Connect code) never reach httpd's logs.
  *
  * What a log may show of a URL is the core's pt_redact_url(); this file
@@ -39,6 +39,7 @@
 #include "ap_expr.h"
 
 #include "portal.h"
+#include "http/http.h"
 #include "pt_redact.h"
 
 APLOG_USE_MODULE(portal);

@@ -1,5 +1,5 @@
 /*
- * portal_throttle_conf.c -- the throttle's directives, their merge and
+ * throttle.c -- the throttle's directives, their merge and
  * the limits they resolve to.
  *
  * Every limit can be set for the server or for one <Location> (a test or
@@ -13,7 +13,8 @@
 
 #include <unistd.h>
 
-#include "portal_throttle.h"
+#include "portal.h"
+#include "cfg_int.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -33,46 +34,45 @@ portal_throttle_dir_t *portal_throttle_dir_create(apr_pool_t *p)
     return t;
 }
 
-#define PICK(f) (add->f != PORTAL_UNSET ? add : base)
-
 portal_throttle_dir_t *portal_throttle_dir_merge(apr_pool_t *p,
                                                  const portal_throttle_dir_t *base,
                                                  const portal_throttle_dir_t *add)
 {
-    portal_throttle_dir_t *t = apr_pcalloc(p, sizeof(*t));
+    portal_throttle_dir_t *c = apr_pcalloc(p, sizeof(*c));
     const portal_throttle_dir_t *from;
     int i;
 
     if (!base || !add) {
         return portal_throttle_dir_create(p);
     }
-    t->enabled = PICK(enabled)->enabled;
-    from = PICK(bo_free);
-    t->bo_free = from->bo_free;
-    t->bo_base = from->bo_base;
-    t->bo_cap = from->bo_cap;
-    t->bo_forget = from->bo_forget;
-    from = PICK(ip_budget);
-    t->ip_budget = from->ip_budget;
-    t->ip_window = from->ip_window;
-    from = PICK(acct_budget);
-    t->acct_budget = from->acct_budget;
-    t->acct_window = from->acct_window;
+    CFG_MERGE_INT(enabled);
+    /* each directive's numbers together */
+    from = CFG_PICK(bo_free);
+    c->bo_free = from->bo_free;
+    c->bo_base = from->bo_base;
+    c->bo_cap = from->bo_cap;
+    c->bo_forget = from->bo_forget;
+    from = CFG_PICK(ip_budget);
+    c->ip_budget = from->ip_budget;
+    c->ip_window = from->ip_window;
+    from = CFG_PICK(acct_budget);
+    c->acct_budget = from->acct_budget;
+    c->acct_window = from->acct_window;
     for (i = 0; i < 3; i++) {
-        from = PICK(write_budget[i]);
-        t->write_budget[i] = from->write_budget[i];
-        t->write_window[i] = from->write_window[i];
+        from = CFG_PICK(write_budget[i]);
+        c->write_budget[i] = from->write_budget[i];
+        c->write_window[i] = from->write_window[i];
     }
-    from = PICK(addr_budget);
-    t->addr_budget = from->addr_budget;
-    t->addr_window = from->addr_window;
-    t->argon2_max = PICK(argon2_max)->argon2_max;
-    t->argon2_wait = add->argon2_wait >= 0 ? add->argon2_wait
-                                           : base->argon2_wait;
-    return t;
+    from = CFG_PICK(addr_budget);
+    c->addr_budget = from->addr_budget;
+    c->addr_window = from->addr_window;
+    CFG_MERGE_INT(argon2_max);
+    CFG_MERGE_INT(argon2_wait);
+    return c;
 }
 
-const portal_throttle_dir_t *portal_throttle_dir(const portal_req_t *req)
+/* The section's settings (never NULL). */
+static const portal_throttle_dir_t *th_dir(const portal_dir_t *d)
 {
     static const portal_throttle_dir_t none = {
         PORTAL_UNSET, PORTAL_UNSET, 0, 0, 0, PORTAL_UNSET, 0, PORTAL_UNSET,
@@ -80,12 +80,12 @@ const portal_throttle_dir_t *portal_throttle_dir(const portal_req_t *req)
         PORTAL_UNSET, 0, PORTAL_UNSET, -1
     };
 
-    return req->dir && req->dir->throttle ? req->dir->throttle : &none;
+    return d && d->throttle ? d->throttle : &none;
 }
 
-int portal_throttle_enabled(const portal_req_t *req)
+int portal_throttle_enabled(const portal_dir_t *d)
 {
-    return portal_throttle_dir(req)->enabled != 0;   /* unset: On */
+    return th_dir(d)->enabled != 0;   /* unset: On */
 }
 
 static void budget(pt_throttle_limits_t *out, int n, int window, int def)
@@ -94,10 +94,10 @@ static void budget(pt_throttle_limits_t *out, int n, int window, int def)
     out->window = (unsigned)(n != PORTAL_UNSET ? window : PORTAL_TH_WINDOW);
 }
 
-void portal_throttle_limits(const portal_req_t *req, portal_th_kind_e kind,
+void portal_throttle_limits(const portal_dir_t *d, portal_th_kind_e kind,
                             pt_throttle_limits_t *out)
 {
-    const portal_throttle_dir_t *t = portal_throttle_dir(req);
+    const portal_throttle_dir_t *t = th_dir(d);
 
     memset(out, 0, sizeof(*out));
     switch (kind) {
@@ -122,7 +122,7 @@ void portal_throttle_limits(const portal_req_t *req, portal_th_kind_e kind,
         budget(out, t->acct_budget, t->acct_window, PORTAL_TH_ACCT_BUDGET);
         break;
     case PORTAL_TH_WRITE:
-        portal_throttle_write_limits(req, PORTAL_TH_SIGNUP, out);
+        portal_throttle_write_limits(d, PORTAL_TH_SIGNUP, out);
         break;
     case PORTAL_TH_ADDRESS:
         budget(out, t->addr_budget, t->addr_window, PORTAL_TH_ADDR_BUDGET);
@@ -130,11 +130,11 @@ void portal_throttle_limits(const portal_req_t *req, portal_th_kind_e kind,
     }
 }
 
-void portal_throttle_write_limits(const portal_req_t *req,
+void portal_throttle_write_limits(const portal_dir_t *d,
                                   portal_th_write_e which,
                                   pt_throttle_limits_t *out)
 {
-    const portal_throttle_dir_t *t = portal_throttle_dir(req);
+    const portal_throttle_dir_t *t = th_dir(d);
 
     memset(out, 0, sizeof(*out));
     budget(out, t->write_budget[which], t->write_window[which],
@@ -142,9 +142,9 @@ void portal_throttle_write_limits(const portal_req_t *req,
                                      : PORTAL_TH_MAIL_BUDGET);
 }
 
-int portal_argon2_max(const portal_req_t *req)
+int portal_argon2_max(const portal_dir_t *d)
 {
-    const portal_throttle_dir_t *t = portal_throttle_dir(req);
+    const portal_throttle_dir_t *t = th_dir(d);
     long n;
 
     if (t->argon2_max != PORTAL_UNSET) {
@@ -154,9 +154,9 @@ int portal_argon2_max(const portal_req_t *req)
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
-apr_interval_time_t portal_argon2_wait(const portal_req_t *req)
+apr_interval_time_t portal_argon2_wait(const portal_dir_t *d)
 {
-    const portal_throttle_dir_t *t = portal_throttle_dir(req);
+    const portal_throttle_dir_t *t = th_dir(d);
 
     return t->argon2_wait >= 0 ? t->argon2_wait : PORTAL_ARGON2_WAIT;
 }
@@ -181,8 +181,7 @@ const char *portal_cmd_throttle_cache(cmd_parms *cmd, void *dc,
                                       const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    portal_srv_t *c = ap_get_module_config(cmd->server->module_config,
-                                           &portal_module);
+    portal_srv_t *c = portal_cfg_srv(cmd);
     apr_size_t n = strcspn(arg, ":");
 
     if (err) {

@@ -1,5 +1,5 @@
 /*
- * portal_api_conf.c -- the JSON API's directives and its signing key.
+ * api.c -- the JSON API's directives and its signing key.
  *
  *   PortalJWTKey HS256 | RS256|ES256 PRIVATE.pem PUBLIC.pem
  *   PortalJWTIssuer URL          (default: the portal's base URL)
@@ -15,6 +15,7 @@
 #include "apr_strings.h"
 
 #include "portal.h"
+#include "cfg_int.h"
 #include "pt_crypto.h"
 #include "pt_jwt.h"
 
@@ -22,10 +23,7 @@ APLOG_USE_MODULE(portal);
 
 static portal_api_conf_t *api_conf(cmd_parms *cmd)
 {
-    portal_srv_t *c = ap_get_module_config(cmd->server->module_config,
-                                           &portal_module);
-
-    return &c->api;
+    return &portal_cfg_srv(cmd)->api;
 }
 
 void portal_api_conf_init(portal_api_conf_t *c)
@@ -35,36 +33,44 @@ void portal_api_conf_init(portal_api_conf_t *c)
     c->verify_url = PORTAL_UNSET;
 }
 
-#define AMERGE(f) c->f = add->f != PORTAL_UNSET ? add->f : base->f
-#define AMERGE_P(f) c->f = add->f ? add->f : base->f
-
 void portal_api_conf_merge(portal_api_conf_t *c, const portal_api_conf_t *base,
                            const portal_api_conf_t *add)
 {
-    AMERGE_P(jwt_alg);
-    AMERGE_P(jwt_private);
-    AMERGE_P(jwt_public);
-    AMERGE_P(issuer);
-    AMERGE_P(audience);
-    AMERGE(lifetime);
-    AMERGE(leeway);
-    AMERGE(verify_url);
+    CFG_MERGE_PTR(jwt_alg);
+    CFG_MERGE_PTR(jwt_private);
+    CFG_MERGE_PTR(jwt_public);
+    CFG_MERGE_PTR(issuer);
+    CFG_MERGE_PTR(audience);
+    CFG_MERGE_INT(lifetime);
+    CFG_MERGE_INT(leeway);
+    CFG_MERGE_INT(verify_url);
 }
 
-int portal_api_lifetime(const portal_api_conf_t *c)
+int portal_api_lifetime(const portal_srv_t *c)
 {
-    return c->lifetime != PORTAL_UNSET ? c->lifetime
-                                       : PORTAL_DEFAULT_JWT_LIFETIME;
+    return c->api.lifetime != PORTAL_UNSET ? c->api.lifetime
+                                           : PORTAL_DEFAULT_JWT_LIFETIME;
 }
 
-int portal_api_leeway(const portal_api_conf_t *c)
+int portal_api_leeway(const portal_srv_t *c)
 {
-    return c->leeway != PORTAL_UNSET ? c->leeway : PORTAL_DEFAULT_JWT_LEEWAY;
+    return c->api.leeway != PORTAL_UNSET ? c->api.leeway
+                                         : PORTAL_DEFAULT_JWT_LEEWAY;
 }
 
-const char *portal_api_audience(const portal_api_conf_t *c)
+const char *portal_api_audience(const portal_srv_t *c)
 {
-    return c->audience ? c->audience : PORTAL_DEFAULT_JWT_AUDIENCE;
+    return c->api.audience ? c->api.audience : PORTAL_DEFAULT_JWT_AUDIENCE;
+}
+
+const char *portal_api_issuer(const portal_srv_t *c)
+{
+    return c->api.iss;
+}
+
+const struct pt_jwt_key_t *portal_api_key(const portal_srv_t *c)
+{
+    return c->api.key;
 }
 
 const char *portal_cmd_jwt_key(cmd_parms *cmd, void *dc, int argc,
@@ -146,8 +152,8 @@ static apr_status_t read_pem(apr_pool_t *p, server_rec *s, const char *path,
     return APR_SUCCESS;
 }
 
-apr_status_t portal_api_post_config(apr_pool_t *pconf, server_rec *s,
-                                    portal_srv_t *c)
+apr_status_t portal_api_load(apr_pool_t *pconf, server_rec *s,
+                             portal_srv_t *c)
 {
     portal_api_conf_t *a = &c->api;
     pt_err_t err = { 0 };

@@ -1,5 +1,5 @@
 /*
- * portal_render.c -- the one way out for every response: a page rendered
+ * render.c -- the one way out for every response: a page rendered
  * from a template, the same data as JSON, a redirect, or an error page in
  * the site layout.  Every response carries the security headers.
  */
@@ -7,24 +7,12 @@
 #include "apr_time.h"
 
 #include "portal.h"
+#include "http/http.h"
+#include "cfg/cfg.h"
 
 APLOG_USE_MODULE(portal);
 
 #define PAGE_MAX (8 * 1024 * 1024)
-
-static apr_status_t json_cleanup(void *data)
-{
-    json_decref(data);
-    return APR_SUCCESS;
-}
-
-json_t *portal_pool_json(apr_pool_t *p, json_t *j)
-{
-    if (j) {
-        apr_pool_cleanup_register(p, j, json_cleanup, apr_pool_cleanup_null);
-    }
-    return j;
-}
 
 void portal_security_headers(request_rec *r)
 {
@@ -42,28 +30,9 @@ void portal_security_headers(request_rec *r)
     apr_table_mergen(h, "Vary", "Accept, Cookie");
 }
 
-const char *portal_i64(apr_pool_t *p, apr_int64_t v)
-{
-    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
-}
-
-const char *portal_fmt_time(apr_pool_t *p, apr_int64_t secs)
-{
-    apr_time_exp_t t;
-    apr_size_t n;
-    char buf[64];
-
-    if (secs <= 0) {
-        return NULL;
-    }
-    apr_time_exp_gmt(&t, apr_time_from_sec(secs));
-    apr_strftime(buf, &n, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &t);
-    return apr_pstrmemdup(p, buf, n);
-}
-
 json_t *portal_page_data(portal_req_t *req, const char *title)
 {
-    json_t *d = portal_pool_json(req->r->pool, json_object());
+    json_t *d = pt_json_pool(req->r->pool, json_object());
     portal_user_t *u = req->user;
 
     json_object_set_new(d, "site", json_string(
@@ -130,11 +99,11 @@ int portal_render(portal_req_t *req, int status, const char *name,
         json_object_del(j, "title");
         json_object_del(j, "base");
         json_object_del(j, "static");
-        portal_pool_json(r->pool, j);
+        pt_json_pool(r->pool, j);
         return portal_json(req, status, j);
     }
     pt_buf_init(&out, r->pool, 8192, PAGE_MAX);
-    rv = pt_tplset_render(req->conf->templates, name, data, &out, &err);
+    rv = pt_tplset_render(portal_conf_templates(req->conf), name, data, &out, &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PORTAL_LOGNO(0102)
                       "rendering template '%s': %s", name,
@@ -198,7 +167,7 @@ int portal_error(portal_req_t *req, int status, const char *message)
     const char *title = ap_get_status_line(status);
 
     if (req->want_json) {
-        d = portal_pool_json(r->pool, json_pack("{s:s, s:s}", "error",
+        d = pt_json_pool(r->pool, json_pack("{s:s, s:s}", "error",
                                          status_code(status),
                                          "message", message));
         return portal_json(req, status, d);
@@ -211,4 +180,35 @@ int portal_error(portal_req_t *req, int status, const char *message)
     json_object_set_new(d, "status", json_integer(status));
     json_object_set_new(d, "message", json_string(message));
     return portal_render(req, status, "error", d);
+}
+
+int portal_api_error(portal_req_t *req, int status, const char *code,
+                     const char *message)
+{
+    return portal_json(req, status, pt_json_pool(
+                       req->r->pool, json_pack("{s:s, s:s}", "error", code,
+                                               "message", message)));
+}
+
+int portal_db_fail(portal_req_t *req, const char *what)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, req->r, PORTAL_LOGNO(0207)
+                  "%s: %s", what, req->db && req->db->errmsg
+                                      ? req->db->errmsg : "no connection");
+    if (!req->db) {
+        return portal_error(req, HTTP_SERVICE_UNAVAILABLE,
+                            "The portal's database is not available right "
+                            "now. Please try again in a moment.");
+    }
+    return portal_error(req, HTTP_INTERNAL_SERVER_ERROR,
+                        "Something went wrong on our side and nothing was "
+                        "changed. Please try again.");
+}
+
+const char *portal_link(portal_req_t *req, const char *path)
+{
+    return apr_pstrcat(req->r->pool,
+                       portal_conf_base_url(req->conf, req->r->server,
+                                            req->r->pool),
+                       req->mount, path, NULL);
 }

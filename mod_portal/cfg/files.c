@@ -1,11 +1,11 @@
 /*
- * portal_files_conf.c -- the configuration of files: upload limits and
+ * files.c -- the configuration of files: upload limits and
  * types, the store (local folder or S3), the file master keys, the
  * time-stamping authority and signed links.
  *
- * The directive setters are listed in portal_cmds.c's table; defaults are
+ * The directive setters are listed in cmds.c's table; defaults are
  * applied by the portal_files_*() getters (documented in
- * docs/directives.md).  portal_files_post_config() opens the store, loads
+ * docs/directives.md).  portal_files_load() opens the store, loads
  * or creates the master key and the TSA key pair as root, before the
  * children start; children only use them from memory.
  */
@@ -14,6 +14,7 @@
 #include "apr_file_info.h"
 
 #include "portal.h"
+#include "cfg_int.h"
 #include "pt_keys.h"
 #include "pt_sql.h"
 #include "pt_store.h"
@@ -34,120 +35,102 @@ void portal_files_conf_init(portal_files_conf_t *f)
     f->link_max_lifetime = PORTAL_UNSET;
 }
 
-#define FMERGE(x) f->x = (add->x != PORTAL_UNSET) ? add->x : base->x
-#define FMERGE_PTR(x) f->x = add->x ? add->x : base->x
-
-void portal_files_conf_merge(portal_files_conf_t *f,
+void portal_files_conf_merge(portal_files_conf_t *c,
                              const portal_files_conf_t *base,
                              const portal_files_conf_t *add)
 {
-    FMERGE(max_file);
-    FMERGE(max_request);
-    FMERGE(max_files);
-    FMERGE(check_content);
-    FMERGE_PTR(types);
-    if (add->storage != PORTAL_UNSET) {
-        f->storage = add->storage;
-        f->s3 = add->s3;
-        f->s3_credentials = add->s3_credentials;
-    }
-    else {
-        f->storage = base->storage;
-        f->s3 = base->s3;
-        f->s3_credentials = base->s3_credentials;
-    }
-    FMERGE_PTR(key_id);
-    FMERGE(attach_max);
-    FMERGE(link_lifetime);
-    FMERGE(link_max_lifetime);
+    const portal_files_conf_t *st = CFG_PICK(storage);
+
+    CFG_MERGE_INT(max_file);
+    CFG_MERGE_INT(max_request);
+    CFG_MERGE_INT(max_files);
+    CFG_MERGE_INT(check_content);
+    CFG_MERGE_PTR(types);
+    /* the store and its options together */
+    c->storage = st->storage;
+    c->s3 = st->s3;
+    c->s3_credentials = st->s3_credentials;
+    CFG_MERGE_PTR(key_id);
+    CFG_MERGE_INT(attach_max);
+    CFG_MERGE_INT(link_lifetime);
+    CFG_MERGE_INT(link_max_lifetime);
 }
 
-#define FGET(x, d) (f->x != PORTAL_UNSET ? f->x : (d))
+#define FGET(x, d) (c->files.x != PORTAL_UNSET ? c->files.x : (d))
 
-apr_off_t portal_files_max_file(const portal_files_conf_t *f)
-{
-    return FGET(max_file, PORTAL_DEFAULT_UPLOAD_MAX_FILE);
-}
-
-apr_off_t portal_files_max_request(const portal_files_conf_t *f)
-{
-    return FGET(max_request, PORTAL_DEFAULT_UPLOAD_MAX_REQUEST);
-}
-
-int portal_files_max_files(const portal_files_conf_t *f)
+int portal_files_max_files(const portal_srv_t *c)
 {
     return FGET(max_files, PORTAL_DEFAULT_UPLOAD_MAX_FILES);
 }
 
-int portal_files_check_content(const portal_files_conf_t *f)
+int portal_files_check_content(const portal_srv_t *c)
 {
     return FGET(check_content, 1);
 }
 
-const char *portal_files_types(const portal_files_conf_t *f)
-{
-    return f->types ? f->types : "";
-}
-
-apr_off_t portal_files_attach_max(const portal_files_conf_t *f)
+apr_off_t portal_files_attach_max(const portal_srv_t *c)
 {
     return FGET(attach_max, PORTAL_DEFAULT_MAIL_ATTACH_MAX);
 }
 
-int portal_files_link_lifetime(const portal_files_conf_t *f)
+int portal_files_link_lifetime(const portal_srv_t *c)
 {
-    int max = portal_files_link_max_lifetime(f);
+    int max = portal_files_link_max_lifetime(c);
     int v = FGET(link_lifetime, PORTAL_DEFAULT_LINK_LIFETIME);
 
     return v < max ? v : max;
 }
 
-int portal_files_link_max_lifetime(const portal_files_conf_t *f)
+int portal_files_link_max_lifetime(const portal_srv_t *c)
 {
     return FGET(link_max_lifetime, PORTAL_DEFAULT_LINK_MAX_LIFETIME);
+}
+
+pt_store_t *portal_files_store(const portal_srv_t *c)
+{
+    return c->files.store;
+}
+
+pt_tsa_t *portal_files_tsa(const portal_srv_t *c)
+{
+    return c->files.tsa;
+}
+
+const unsigned char *portal_files_key(const portal_srv_t *c,
+                                      const char **kid)
+{
+    *kid = c->files.kid;
+    return c->files.key;
+}
+
+const unsigned char *portal_files_key_of(const portal_srv_t *c,
+                                         const char *kid)
+{
+    return kid && c->files.keys
+           ? apr_hash_get(c->files.keys, kid, APR_HASH_KEY_STRING) : NULL;
 }
 
 /* ------------------------------------------------------------ directives */
 
 static portal_files_conf_t *files_conf(cmd_parms *cmd)
 {
-    portal_srv_t *c = ap_get_module_config(cmd->server->module_config,
-                                           &portal_module);
-    return &c->files;
+    return &portal_cfg_srv(cmd)->files;
 }
 
 const char *portal_parse_size(cmd_parms *cmd, const char *arg,
                               apr_off_t min, apr_off_t max, apr_off_t *out)
 {
-    char *end;
-    apr_int64_t v, mul = 1;
-
-    if (!apr_isdigit(*arg)) {
+    switch (pt_size_parse(arg, min, max, out)) {
+    case APR_SUCCESS:
+        return NULL;
+    case APR_EINVAL:
         return apr_psprintf(cmd->pool, "%s: '%s' is not a size (e.g. 500M)",
                             cmd->cmd->name, arg);
-    }
-    v = apr_strtoi64(arg, &end, 10);
-    switch (apr_tolower(*end)) {
-    case 'k':
-        mul = 1024;
-        end++;
-        break;
-    case 'm':
-        mul = 1024 * 1024;
-        end++;
-        break;
-    case 'g':
-        mul = 1024 * 1024 * 1024;
-        end++;
-        break;
-    }
-    if (*end || v > max / mul || v * mul < min) {
+    default:
         return apr_psprintf(cmd->pool, "%s: '%s' is not a size between %"
                             APR_OFF_T_FMT " and %" APR_OFF_T_FMT " bytes",
                             cmd->cmd->name, arg, min, max);
     }
-    *out = v * mul;
-    return NULL;
 }
 
 /* The upload limits apply to a <Location> when given in one. */
@@ -418,8 +401,8 @@ static apr_status_t load_file_keys(apr_pool_t *pconf, server_rec *s,
     return APR_SUCCESS;
 }
 
-apr_status_t portal_files_post_config(apr_pool_t *pconf, server_rec *s,
-                                      portal_srv_t *c, apr_hash_t *cache)
+apr_status_t portal_files_load(apr_pool_t *pconf, server_rec *s,
+                               portal_srv_t *c, apr_hash_t *cache)
 {
     portal_files_conf_t *f = &c->files;
     const char *data = portal_conf_data_dir(c);

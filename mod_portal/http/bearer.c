@@ -1,5 +1,5 @@
 /*
- * portal_api_auth.c -- bearer tokens for the JSON API.
+ * bearer.c -- bearer tokens for the JSON API.
  *
  * A token is a JWT (pt_jwt.c) signed with the key PortalJWTKey names,
  * with iss, aud, sub (the account's uuid), iat, exp, jti and the role.
@@ -17,18 +17,12 @@
 #include "apr_lib.h"
 
 #include "portal.h"
+#include "http/http.h"
+#include "cfg/cfg.h"
 #include "pt_crypto.h"
 #include "pt_jwt.h"
 
 APLOG_USE_MODULE(portal);
-
-int portal_api_error(portal_req_t *req, int status, const char *code,
-                     const char *message)
-{
-    return portal_json(req, status, portal_pool_json(
-                       req->r->pool, json_pack("{s:s, s:s}", "error", code,
-                                               "message", message)));
-}
 
 static int invalid_token(portal_req_t *req, const char *why)
 {
@@ -56,7 +50,7 @@ static int invalid_token(portal_req_t *req, const char *why)
 int portal_bearer_auth(portal_req_t *req)
 {
     request_rec *r = req->r;
-    const portal_api_conf_t *a = &req->conf->api;
+    const portal_srv_t *a = req->conf;
     const char *h = apr_table_get(r->headers_in, "Authorization");
     apr_int64_t now = apr_time_sec(apr_time_now());
     pt_jwt_claims_t c;
@@ -79,7 +73,8 @@ int portal_bearer_auth(portal_req_t *req)
     while (*h == ' ') {
         h++;
     }
-    if (pt_jwt_verify(r->pool, a->key, h, a->iss, portal_api_audience(a),
+    if (pt_jwt_verify(r->pool, portal_api_key(a), h, portal_api_issuer(a),
+                      portal_api_audience(a),
                       now, portal_api_leeway(a), &c, &err) != APR_SUCCESS) {
         return invalid_token(req, err.what ? err.what : "malformed token");
     }
@@ -122,7 +117,7 @@ apr_status_t portal_token_for(portal_req_t *req, const char *uuid,
                               const char *role, const char **token,
                               int *expires_in)
 {
-    const portal_api_conf_t *a = &req->conf->api;
+    const portal_srv_t *a = req->conf;
     apr_int64_t now = apr_time_sec(apr_time_now());
     pt_jwt_claims_t c;
     pt_err_t err = { 0 };
@@ -134,14 +129,14 @@ apr_status_t portal_token_for(portal_req_t *req, const char *uuid,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    c.iss = a->iss;
+    c.iss = portal_api_issuer(a);
     c.aud = portal_api_audience(a);
     c.sub = uuid;
     c.jti = jti;
     c.iat = now;
     c.exp = now + portal_api_lifetime(a);
     c.role = role;
-    rv = pt_jwt_sign(req->r->pool, a->key, &c, token, &err);
+    rv = pt_jwt_sign(req->r->pool, portal_api_key(a), &c, token, &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, req->r, PORTAL_LOGNO(0811)
                       "signing an API token: %s",

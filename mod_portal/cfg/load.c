@@ -1,275 +1,34 @@
 /*
- * portal_config.c -- configuration records, their merge, and start-up.
- *
- * Every field starts unset so that a virtual host inherits what it does
- * not set (as in mod_dbd's merge); the getters apply the documented
- * defaults.  post_config loads what requests only read afterwards: the
- * templates (a parse error stops start-up with file:line), the SQL of both
- * dialects, and the secret key from the data folder (created on first
- * start).
+ * load.c -- what post_config loads for every server, once, as root,
+ * before the children start: the templates (a parse error stops start-up
+ * with file:line), the SQL of both dialects, the secret key from the data
+ * folder (created on first start), the mail settings, and through the
+ * areas' loaders the store, keys, feeds and the API's signing key.
+ * Requests and jobs only read what was loaded.
  */
 #include "apr_strings.h"
 #include "apr_file_info.h"
 #include "http_main.h"
 #include "unixd.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <unistd.h>
 
 #include "portal.h"
+#include "cfg_int.h"
 #include "pt_keys.h"
-#include "portal_throttle.h"
+#include "pt_sql.h"
 
 APLOG_USE_MODULE(portal);
 
-void *portal_create_srv(apr_pool_t *p, server_rec *s)
-{
-    portal_srv_t *c = apr_pcalloc(p, sizeof(*c));
-
-    c->session_idle = PORTAL_UNSET;
-    c->session_max_age = PORTAL_UNSET;
-    c->cookie_secure = PORTAL_UNSET;
-    c->form_max = PORTAL_UNSET;
-    c->cleanup_interval = PORTAL_UNSET;
-    c->smtp_starttls = PORTAL_UNSET;
-    c->smtp_timeout = PORTAL_UNSET;
-    c->mail_interval = PORTAL_UNSET;
-    c->mail_retry = PORTAL_UNSET;
-    c->mail_give_up = PORTAL_UNSET;
-    c->verify_email = PORTAL_UNSET;
-    c->verify_lifetime = PORTAL_UNSET;
-    c->resend_cooldown = PORTAL_UNSET;
-    c->mail_retention = PORTAL_UNSET;
-    c->change_code = PORTAL_UNSET;
-    portal_files_conf_init(&c->files);
-    portal_ioc_conf_init(&c->ioc);
-    portal_api_conf_init(&c->api);
-    return c;
-}
-
-#define MERGE_PTR(f) c->f = add->f ? add->f : base->f
-#define MERGE_INT(f) c->f = (add->f != PORTAL_UNSET) ? add->f : base->f
-
-void *portal_merge_srv(apr_pool_t *p, void *basev, void *addv)
-{
-    const portal_srv_t *base = basev, *add = addv;
-    portal_srv_t *c = apr_pcalloc(p, sizeof(*c));
-
-    MERGE_PTR(data_dir);
-    MERGE_PTR(template_dir);
-    MERGE_PTR(sql_dir);
-    MERGE_PTR(site_name);
-    MERGE_PTR(static_url);
-    MERGE_INT(session_idle);
-    MERGE_INT(session_max_age);
-    MERGE_INT(cookie_secure);
-    MERGE_INT(form_max);
-    MERGE_INT(cleanup_interval);
-    MERGE_PTR(base_url);
-    MERGE_PTR(oidc_label);
-    MERGE_PTR(throttle_cache);
-    MERGE_PTR(mail_from);
-    MERGE_PTR(mail_from_name);
-    MERGE_PTR(smtp_url);
-    MERGE_PTR(smtp_credentials);
-    MERGE_PTR(smtp_ca_file);
-    MERGE_INT(smtp_starttls);
-    MERGE_INT(smtp_timeout);
-    MERGE_INT(mail_interval);
-    MERGE_INT(mail_retry);
-    MERGE_INT(mail_give_up);
-    MERGE_INT(verify_email);
-    MERGE_INT(verify_lifetime);
-    MERGE_INT(resend_cooldown);
-    MERGE_INT(mail_retention);
-    MERGE_INT(change_code);
-    c->argon2 = add->argon2.m_cost_kib ? add->argon2 : base->argon2;
-    portal_files_conf_merge(&c->files, &base->files, &add->files);
-    portal_ioc_conf_merge(&c->ioc, &base->ioc, &add->ioc);
-    portal_api_conf_merge(&c->api, &base->api, &add->api);
-    return c;
-}
-
-void *portal_create_dir(apr_pool_t *p, char *dir)
-{
-    portal_dir_t *d = apr_pcalloc(p, sizeof(portal_dir_t));
-
-    d->verify_email = PORTAL_UNSET;
-    d->change_code = PORTAL_UNSET;
-    d->max_file = PORTAL_UNSET;
-    d->max_request = PORTAL_UNSET;
-    d->upload_roles = PORTAL_UNSET;
-    d->api_verify_url = PORTAL_UNSET;
-    d->link_max_active = PORTAL_UNSET;
-    d->export_max = PORTAL_UNSET;
-    d->export_max_user = PORTAL_UNSET;
-    d->throttle = portal_throttle_dir_create(p);
-    return d;
-}
-
-void *portal_merge_dir(apr_pool_t *p, void *basev, void *addv)
-{
-    const portal_dir_t *base = basev, *add = addv;
-    portal_dir_t *d = apr_pcalloc(p, sizeof(*d));
-    int i;
-
-    d->mount = add->mount ? add->mount : base->mount;
-    d->verify_email = add->verify_email != PORTAL_UNSET ? add->verify_email
-                                                        : base->verify_email;
-    d->change_code = add->change_code != PORTAL_UNSET ? add->change_code
-                                                      : base->change_code;
-    d->upload_types = add->upload_types ? add->upload_types
-                                        : base->upload_types;
-    d->max_file = add->max_file != PORTAL_UNSET ? add->max_file
-                                                : base->max_file;
-    d->max_request = add->max_request != PORTAL_UNSET ? add->max_request
-                                                      : base->max_request;
-    d->upload_roles = add->upload_roles != PORTAL_UNSET ? add->upload_roles
-                                                        : base->upload_roles;
-    d->api_verify_url = add->api_verify_url != PORTAL_UNSET
-                        ? add->api_verify_url : base->api_verify_url;
-    d->link_max_active = add->link_max_active != PORTAL_UNSET
-                         ? add->link_max_active : base->link_max_active;
-    d->export_max = add->export_max != PORTAL_UNSET ? add->export_max
-                                                    : base->export_max;
-    d->export_max_user = add->export_max_user != PORTAL_UNSET
-                         ? add->export_max_user : base->export_max_user;
-    for (i = 0; i < PORTAL_ROLE_COUNT; i++) {
-        d->role_types[i] = add->role_types[i] ? add->role_types[i]
-                                              : base->role_types[i];
-    }
-    d->throttle = portal_throttle_dir_merge(p, base->throttle, add->throttle);
-    return d;
-}
-
-const char *portal_conf_data_dir(const portal_srv_t *c)
-{
-    return c->data_dir ? c->data_dir : PORTAL_DEFAULT_DATA_DIR;
-}
-
-const char *portal_conf_template_dir(const portal_srv_t *c)
+static const char *template_dir(const portal_srv_t *c)
 {
     return c->template_dir ? c->template_dir : PORTAL_SHAREDIR "/templates";
 }
 
-const char *portal_conf_sql_dir(const portal_srv_t *c)
+static const char *sql_dir(const portal_srv_t *c)
 {
     return c->sql_dir ? c->sql_dir : PORTAL_SHAREDIR "/sql";
-}
-
-const char *portal_conf_site_name(const portal_srv_t *c)
-{
-    return c->site_name ? c->site_name : PORTAL_DEFAULT_SITE_NAME;
-}
-
-const char *portal_conf_static_url(const portal_srv_t *c)
-{
-    return c->static_url ? c->static_url : PORTAL_DEFAULT_STATIC_URL;
-}
-
-int portal_conf_session_idle(const portal_srv_t *c)
-{
-    return c->session_idle != PORTAL_UNSET ? c->session_idle
-                                           : PORTAL_DEFAULT_SESSION_IDLE;
-}
-
-int portal_conf_session_max_age(const portal_srv_t *c)
-{
-    return c->session_max_age != PORTAL_UNSET
-               ? c->session_max_age : PORTAL_DEFAULT_SESSION_MAX_AGE;
-}
-
-int portal_conf_cookie_secure(const portal_srv_t *c)
-{
-    return c->cookie_secure != PORTAL_UNSET ? c->cookie_secure
-                                            : PORTAL_COOKIE_AUTO;
-}
-
-int portal_conf_form_max(const portal_srv_t *c)
-{
-    return c->form_max != PORTAL_UNSET ? c->form_max
-                                       : PORTAL_DEFAULT_FORM_MAX;
-}
-
-int portal_conf_cleanup_interval(const portal_srv_t *c)
-{
-    return c->cleanup_interval != PORTAL_UNSET
-               ? c->cleanup_interval : PORTAL_DEFAULT_CLEANUP_INTERVAL;
-}
-
-pt_argon2_params_t portal_conf_argon2(const portal_srv_t *c)
-{
-    pt_argon2_params_t d = { PT_ARGON2_DEFAULT_M, PT_ARGON2_DEFAULT_T,
-                             PT_ARGON2_DEFAULT_P };
-
-    return c->argon2.m_cost_kib ? c->argon2 : d;
-}
-
-#define INT_OR(f, d) (c->f != PORTAL_UNSET ? c->f : (d))
-
-int portal_conf_smtp_starttls(const portal_srv_t *c)
-{
-    return INT_OR(smtp_starttls, 1);
-}
-
-int portal_conf_smtp_timeout(const portal_srv_t *c)
-{
-    return INT_OR(smtp_timeout, PORTAL_DEFAULT_SMTP_TIMEOUT);
-}
-
-int portal_conf_mail_interval(const portal_srv_t *c)
-{
-    return INT_OR(mail_interval, PORTAL_DEFAULT_MAIL_INTERVAL);
-}
-
-int portal_conf_mail_retry(const portal_srv_t *c)
-{
-    return INT_OR(mail_retry, PORTAL_DEFAULT_MAIL_RETRY);
-}
-
-int portal_conf_mail_give_up(const portal_srv_t *c)
-{
-    return INT_OR(mail_give_up, PORTAL_DEFAULT_MAIL_GIVE_UP);
-}
-
-int portal_conf_verify_email(const portal_srv_t *c)
-{
-    return INT_OR(verify_email, 1);
-}
-
-int portal_conf_verify_lifetime(const portal_srv_t *c)
-{
-    return INT_OR(verify_lifetime, PORTAL_DEFAULT_VERIFY_LIFETIME);
-}
-
-int portal_conf_resend_cooldown(const portal_srv_t *c)
-{
-    return INT_OR(resend_cooldown, PORTAL_DEFAULT_RESEND_COOLDOWN);
-}
-
-int portal_conf_mail_retention(const portal_srv_t *c)
-{
-    return INT_OR(mail_retention, PORTAL_DEFAULT_MAIL_RETENTION);
-}
-
-int portal_conf_change_code(const portal_srv_t *c)
-{
-    return INT_OR(change_code, 0);
-}
-
-
-const char *portal_conf_base_url(const portal_srv_t *c, server_rec *s,
-                                 apr_pool_t *p)
-{
-    apr_port_t port = s->port ? s->port : 80;
-
-    if (c->base_url) {
-        return c->base_url;
-    }
-    return apr_psprintf(p, "http://%s%s", s->server_hostname
-                        ? s->server_hostname : "localhost",
-                        port == 80 ? "" : apr_psprintf(p, ":%u", port));
 }
 
 /* ------------------------------------------------------------ start-up */
@@ -324,7 +83,7 @@ typedef struct load_cache_t {
                                    dir/mail.html for the mail sets) */
     apr_hash_t *sql;            /* dir -> apr_hash_t dialect -> pt_sql_t */
     apr_hash_t *secrets;        /* data dir -> key bytes */
-    apr_hash_t *files;          /* see portal_files_post_config() */
+    apr_hash_t *files;          /* see portal_files_load() */
 } load_cache_t;
 
 /* templates/mail/NAME.txt (first line "Subject: ...") and NAME.html */
@@ -332,7 +91,7 @@ static apr_status_t load_mail_templates(apr_pool_t *pconf, server_rec *s,
                                         load_cache_t *cache, portal_srv_t *c)
 {
     static const char *const exts[] = { ".txt", ".html" };
-    const char *dir = apr_pstrcat(pconf, portal_conf_template_dir(c),
+    const char *dir = apr_pstrcat(pconf, template_dir(c),
                                   "/mail", NULL);
     int i;
 
@@ -366,7 +125,7 @@ static apr_status_t load_mail_templates(apr_pool_t *pconf, server_rec *s,
 static apr_status_t load_templates(apr_pool_t *pconf, server_rec *s,
                                    load_cache_t *cache, portal_srv_t *c)
 {
-    const char *dir = portal_conf_template_dir(c);
+    const char *dir = template_dir(c);
     pt_tplset_t *set = apr_hash_get(cache->templates, dir,
                                     APR_HASH_KEY_STRING);
     pt_err_t err = { 0 };
@@ -396,7 +155,7 @@ static apr_status_t load_templates(apr_pool_t *pconf, server_rec *s,
                              ? "not a JSON object" : jerr.text);
                 return APR_EGENERAL;
             }
-            portal_pool_json(pconf, c->openapi);
+            pt_json_pool(pconf, c->openapi);
         }
     }
     return load_mail_templates(pconf, s, cache, c);
@@ -406,7 +165,7 @@ static apr_status_t load_sql(apr_pool_t *pconf, server_rec *s,
                              load_cache_t *cache, portal_srv_t *c)
 {
     static const char *const dialects[] = { "sqlite", "pgsql" };
-    const char *dir = portal_conf_sql_dir(c);
+    const char *dir = sql_dir(c);
     apr_hash_t *by = apr_hash_get(cache->sql, dir, APR_HASH_KEY_STRING);
     unsigned i;
 
@@ -512,36 +271,40 @@ static apr_status_t load_mail_settings(apr_pool_t *pconf, server_rec *s,
     return APR_SUCCESS;
 }
 
-int portal_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                       apr_pool_t *ptemp, server_rec *s)
+apr_status_t portal_cfg_load(apr_pool_t *pconf, apr_pool_t *ptemp,
+                             server_rec *s)
 {
     load_cache_t cache;
     server_rec *vs;
+    apr_status_t rv = APR_SUCCESS;
 
-    if (portal_db_post_config(s) != OK) {
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    /* before any thread exists: libcurl's global set-up is not
-     * thread-safe; repeated calls only count */
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     cache.templates = apr_hash_make(ptemp);
     cache.sql = apr_hash_make(ptemp);
     cache.secrets = apr_hash_make(ptemp);
     cache.files = apr_hash_make(ptemp);
-    for (vs = s; vs; vs = vs->next) {
+    for (vs = s; vs && rv == APR_SUCCESS; vs = vs->next) {
         portal_srv_t *c = ap_get_module_config(vs->module_config,
                                                &portal_module);
 
-        if (load_templates(pconf, vs, &cache, c) != APR_SUCCESS
-            || load_sql(pconf, vs, &cache, c) != APR_SUCCESS
-            || load_secret(pconf, vs, &cache, c) != APR_SUCCESS
-            || load_mail_settings(pconf, vs, c) != APR_SUCCESS
-            || portal_files_post_config(pconf, vs, c, cache.files)
-               != APR_SUCCESS
-            || portal_ioc_post_config(pconf, vs, c) != APR_SUCCESS
-            || portal_api_post_config(pconf, vs, c) != APR_SUCCESS) {
-            return HTTP_INTERNAL_SERVER_ERROR;
+        rv = load_templates(pconf, vs, &cache, c);
+        if (rv == APR_SUCCESS) {
+            rv = load_sql(pconf, vs, &cache, c);
+        }
+        if (rv == APR_SUCCESS) {
+            rv = load_secret(pconf, vs, &cache, c);
+        }
+        if (rv == APR_SUCCESS) {
+            rv = load_mail_settings(pconf, vs, c);
+        }
+        if (rv == APR_SUCCESS) {
+            rv = portal_files_load(pconf, vs, c, cache.files);
+        }
+        if (rv == APR_SUCCESS) {
+            rv = portal_ioc_load(pconf, vs, c);
+        }
+        if (rv == APR_SUCCESS) {
+            rv = portal_api_load(pconf, vs, c);
         }
     }
-    return portal_jobs_post_config(pconf, s);
+    return rv;
 }

@@ -1,5 +1,6 @@
 /*
- * portal_cmds.c -- the Portal* directives.
+ * cmds.c -- the Portal* directives: the table, and the setters of the
+ * server's general settings (the areas' setters are in their files).
  *
  * Each setter validates its value when the configuration is read, so a bad
  * value stops httpd at start-up with a message naming the directive.  The
@@ -12,38 +13,33 @@
 #include "apr_uri.h"
 
 #include "portal.h"
+#include "cfg_int.h"
 #include "pt_mail.h"
-#include "portal_throttle.h"
+#include "pt_slots.h"
 
 APLOG_USE_MODULE(portal);
-
-static portal_srv_t *srv_conf(cmd_parms *cmd)
-{
-    return ap_get_module_config(cmd->server->module_config, &portal_module);
-}
 
 const char *portal_parse_int(cmd_parms *cmd, const char *arg, long min,
                              long max, int *out)
 {
-    char *end;
     apr_int64_t v;
 
-    if (!*arg || !apr_isdigit(*arg)) {
+    switch (pt_int_parse(arg, min, max, &v)) {
+    case APR_SUCCESS:
+        *out = (int)v;
+        return NULL;
+    case APR_EINVAL:
         return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number",
                             cmd->cmd->name, arg);
-    }
-    v = apr_strtoi64(arg, &end, 10);
-    if (*end || v < min || v > max) {
+    default:
         return apr_psprintf(cmd->pool, "%s: '%s' is out of range (%ld to "
                             "%ld)", cmd->cmd->name, arg, min, max);
     }
-    *out = (int)v;
-    return NULL;
 }
 
 static const char *set_path(cmd_parms *cmd, void *dc, const char *arg)
 {
-    portal_srv_t *c = srv_conf(cmd);
+    portal_srv_t *c = portal_cfg_srv(cmd);
     const char *path = ap_server_root_relative(cmd->pool, arg);
 
     if (!path || !*arg) {
@@ -69,7 +65,7 @@ static const char *set_site_name(cmd_parms *cmd, void *dc, const char *arg)
     if (!*arg || strlen(arg) > 100) {
         return "PortalSiteName: give a name of 1 to 100 characters";
     }
-    srv_conf(cmd)->site_name = arg;
+    portal_cfg_srv(cmd)->site_name = arg;
     return NULL;
 }
 
@@ -84,13 +80,13 @@ static const char *set_static_url(cmd_parms *cmd, void *dc, const char *arg)
     while (n > 1 && arg[n - 1] == '/') {
         n--;
     }
-    srv_conf(cmd)->static_url = apr_pstrmemdup(cmd->pool, arg, n);
+    portal_cfg_srv(cmd)->static_url = apr_pstrmemdup(cmd->pool, arg, n);
     return NULL;
 }
 
 static const char *set_seconds(cmd_parms *cmd, void *dc, const char *arg)
 {
-    portal_srv_t *c = srv_conf(cmd);
+    portal_srv_t *c = portal_cfg_srv(cmd);
 
     switch ((long)cmd->info) {
     case 0:
@@ -106,13 +102,13 @@ static const char *set_seconds(cmd_parms *cmd, void *dc, const char *arg)
 static const char *set_form_max(cmd_parms *cmd, void *dc, const char *arg)
 {
     return portal_parse_int(cmd, arg, 1024, 16L * 1024 * 1024,
-                     &srv_conf(cmd)->form_max);
+                     &portal_cfg_srv(cmd)->form_max);
 }
 
 static const char *set_cookie_secure(cmd_parms *cmd, void *dc,
                                      const char *arg)
 {
-    portal_srv_t *c = srv_conf(cmd);
+    portal_srv_t *c = portal_cfg_srv(cmd);
 
     if (!strcasecmp(arg, "on")) {
         c->cookie_secure = 1;
@@ -171,7 +167,7 @@ static const char *set_argon2(cmd_parms *cmd, void *dc, int argc,
             return err;
         }
     }
-    srv_conf(cmd)->argon2 = a;
+    portal_cfg_srv(cmd)->argon2 = a;
     return NULL;
 }
 
@@ -190,7 +186,7 @@ static const char *set_base_url(cmd_parms *cmd, void *dc, const char *arg)
     while (n > 0 && arg[n - 1] == '/') {
         n--;
     }
-    srv_conf(cmd)->base_url = apr_pstrmemdup(cmd->pool, arg, n);
+    portal_cfg_srv(cmd)->base_url = apr_pstrmemdup(cmd->pool, arg, n);
     return NULL;
 }
 
@@ -198,7 +194,7 @@ static const char *set_base_url(cmd_parms *cmd, void *dc, const char *arg)
 static const char *set_mail_from(cmd_parms *cmd, void *dc, const char *addr,
                                  const char *name)
 {
-    portal_srv_t *c = srv_conf(cmd);
+    portal_srv_t *c = portal_cfg_srv(cmd);
 
     if (!pt_mail_addr_ok(addr)) {
         return apr_psprintf(cmd->pool, "PortalMailFrom: '%s' is not a mail "
@@ -223,13 +219,13 @@ static const char *set_smtp_server(cmd_parms *cmd, void *dc, const char *arg)
                             "smtp://host[:port] or smtps://host[:port] "
                             "(credentials go in PortalSMTPCredentials)", arg);
     }
-    srv_conf(cmd)->smtp_url = arg;
+    portal_cfg_srv(cmd)->smtp_url = arg;
     return NULL;
 }
 
 static const char *set_file(cmd_parms *cmd, void *dc, const char *arg)
 {
-    portal_srv_t *c = srv_conf(cmd);
+    portal_srv_t *c = portal_cfg_srv(cmd);
     const char *path = ap_server_root_relative(cmd->pool, arg);
 
     if (!path || !*arg) {
@@ -247,7 +243,7 @@ static const char *set_file(cmd_parms *cmd, void *dc, const char *arg)
 
 static const char *set_flag(cmd_parms *cmd, void *dc, int on)
 {
-    portal_srv_t *c = srv_conf(cmd);
+    portal_srv_t *c = portal_cfg_srv(cmd);
     portal_dir_t *d = dc;
     /* in a <Location>: that mount only; outside: the server's default */
     int in_dir = cmd->path != NULL;
@@ -279,7 +275,7 @@ static const char *set_flag(cmd_parms *cmd, void *dc, int on)
 static const char *set_mail_seconds(cmd_parms *cmd, void *dc,
                                     const char *arg)
 {
-    portal_srv_t *c = srv_conf(cmd);
+    portal_srv_t *c = portal_cfg_srv(cmd);
 
     switch ((long)cmd->info) {
     case 0:
@@ -306,7 +302,7 @@ static const char *set_oidc_label(cmd_parms *cmd, void *dc, const char *arg)
     if (!*arg || strlen(arg) > 60) {
         return "PortalOIDCButton: give a label of 1 to 60 characters";
     }
-    srv_conf(cmd)->oidc_label = arg;
+    portal_cfg_srv(cmd)->oidc_label = arg;
     return NULL;
 }
 
@@ -324,6 +320,16 @@ static const char *set_mount(cmd_parms *cmd, void *dc, const char *arg)
     }
     d->mount = apr_pstrmemdup(cmd->pool, arg, n);
     return NULL;
+}
+
+/* PortalIocExportMax N, PortalIocExportMaxPerUser N (server or
+ * <Location>). */
+static const char *set_export_max(cmd_parms *cmd, void *dc, const char *arg)
+{
+    portal_dir_t *d = dc;
+
+    return portal_parse_int(cmd, arg, 1, PT_SLOTS_MAX, cmd->info
+                            ? &d->export_max_user : &d->export_max);
 }
 
 const command_rec portal_cmds[] = {
@@ -477,10 +483,10 @@ const command_rec portal_cmds[] = {
     AP_INIT_TAKE1("PortalLinkMaxActive", portal_cmd_link_max_active, NULL,
                   RSRC_CONF | ACCESS_CONF, "Active download links one "
                   "account may hold of each kind (default 200)"),
-    AP_INIT_TAKE1("PortalIocExportMax", portal_cmd_export_max, (void *)0,
+    AP_INIT_TAKE1("PortalIocExportMax", set_export_max, (void *)0,
                   RSRC_CONF | ACCESS_CONF, "Indicator exports running at "
                   "once in the server (default 4)"),
-    AP_INIT_TAKE1("PortalIocExportMaxPerUser", portal_cmd_export_max,
+    AP_INIT_TAKE1("PortalIocExportMaxPerUser", set_export_max,
                   (void *)1, RSRC_CONF | ACCESS_CONF, "Indicator exports "
                   "one account may run at once (default 2)"),
     AP_INIT_TAKE_ARGV("PortalIocFeed", portal_cmd_ioc_feed, NULL, RSRC_CONF,

@@ -1,6 +1,6 @@
 /*
- * portal_request.c -- what comes in with a request: form bodies and
- * cookies, and the cookies that go out.
+ * request.c -- what comes in with a request: bodies, forms and cookies,
+ * and the cookies that go out.
  *
  * Form bodies are read up to PortalFormMaxSize: a declared Content-Length
  * over it is refused before anything is read, and a chunked body is cut off
@@ -11,6 +11,8 @@
 #include "util_cookies.h"
 
 #include "portal.h"
+#include "http/http.h"
+#include "cfg/cfg.h"
 #include "pt_form.h"
 
 APLOG_USE_MODULE(portal);
@@ -113,11 +115,6 @@ int portal_read_form(portal_req_t *req, const char **msg)
     return OK;
 }
 
-int portal_is_form_type(const char *ct)
-{
-    return is_form_type(ct);
-}
-
 int portal_is_json_type(const char *ct)
 {
     return is_type(ct, JSON_TYPE);
@@ -129,30 +126,6 @@ int portal_has_body(request_rec *r)
 
     return apr_table_get(r->headers_in, "Transfer-Encoding") != NULL
            || (cl && strspn(cl, "0") != strlen(cl));
-}
-
-int portal_read_checked(portal_req_t *req,
-                        int (*rerender)(portal_req_t *, int, const char *),
-                        int *rc)
-{
-    const char *msg;
-    int status = portal_read_form(req, &msg);
-
-    if (status != OK) {
-        *rc = portal_error(req, status, msg);
-        return 0;
-    }
-    if (!portal_csrf_check(req)) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, PORTAL_LOGNO(0401)
-                      "rejected a POST to %s without a valid CSRF token",
-                      req->path);
-        req->form = apr_table_make(req->r->pool, 1);
-        *rc = rerender(req, HTTP_FORBIDDEN,
-                       "This form has expired or did not come from this "
-                       "site, so nothing was changed. Please try again.");
-        return 0;
-    }
-    return 1;
 }
 
 /* A form field with surrounding white space removed and the CRLF line
@@ -198,7 +171,7 @@ const char *portal_cookie_get(request_rec *r, const char *name)
     return val;
 }
 
-int portal_is_secure(portal_req_t *req)
+static int is_secure(portal_req_t *req)
 {
     int mode = portal_conf_cookie_secure(req->conf);
 
@@ -210,7 +183,7 @@ int portal_is_secure(portal_req_t *req)
 
 const char *portal_cookie_name(portal_req_t *req, const char *base)
 {
-    if (!portal_is_secure(req)) {
+    if (!is_secure(req)) {
         return base;
     }
     /* __Host- needs Path=/; under a prefix the next best is __Secure- */
@@ -227,7 +200,7 @@ void portal_cookie_set(portal_req_t *req, const char *name,
     cookie = apr_pstrcat(r->pool, name, "=", value,
                          "; Path=", *req->mount ? req->mount : "/",
                          "; HttpOnly; SameSite=Lax",
-                         portal_is_secure(req) ? "; Secure" : "",
+                         is_secure(req) ? "; Secure" : "",
                          max_age >= 0 ? apr_psprintf(r->pool,
                                                      "; Max-Age=%d",
                                                      max_age) : "",

@@ -1,5 +1,5 @@
 /*
- * portal_db.c -- the database, through mod_dbd only.
+ * db.c -- the database, through mod_dbd only.
  *
  * Requests use ap_dbd_acquire() (one pooled connection per request,
  * released by mod_dbd's pool cleanup: never closed here); background jobs
@@ -17,8 +17,12 @@
 #include "apr_thread_mutex.h"
 #include "apr_optional.h"
 #include "apr_time.h"
+#include "apr_dbd.h"
+#include "mod_dbd.h"
 
 #include "portal.h"
+#include "http/http.h"
+#include "cfg/cfg.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -51,14 +55,13 @@ int portal_db_post_config(server_rec *s)
 
 static pt_db_t *wrap(server_rec *s, apr_pool_t *pool, ap_dbd_t *dbd)
 {
-    const portal_srv_t *conf = ap_get_module_config(s->module_config,
-                                                    &portal_module);
+    const portal_srv_t *conf = portal_cfg_of(s);
     const char *name = apr_dbd_name(dbd->driver);
     const char *dialect = !strcmp(name, "sqlite3") ? "sqlite" : name;
     pt_db_t *db;
 
     db = apr_pcalloc(pool, sizeof(*db));
-    db->sql = apr_hash_get(conf->sql, dialect, APR_HASH_KEY_STRING);
+    db->sql = portal_conf_sql(conf, dialect);
     if (!db->sql) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0202)
                      "DBDriver %s is not supported: use sqlite3 or pgsql",
@@ -222,17 +225,3 @@ void portal_db_child_init(apr_pool_t *pchild, server_rec *s)
     apr_pool_destroy(p);
 }
 
-int portal_db_fail(portal_req_t *req, const char *what)
-{
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, req->r, PORTAL_LOGNO(0207)
-                  "%s: %s", what, req->db && req->db->errmsg
-                                      ? req->db->errmsg : "no connection");
-    if (!req->db) {
-        return portal_error(req, HTTP_SERVICE_UNAVAILABLE,
-                            "The portal's database is not available right "
-                            "now. Please try again in a moment.");
-    }
-    return portal_error(req, HTTP_INTERNAL_SERVER_ERROR,
-                        "Something went wrong on our side and nothing was "
-                        "changed. Please try again.");
-}

@@ -1,5 +1,5 @@
 /*
- * portal_session.c -- server-side sessions and CSRF tokens.
+ * session.c -- server-side sessions.
  *
  * The session cookie carries a 256-bit random token; the sessions table
  * holds only its SHA-256, so a copy of the database does not let anyone in.
@@ -7,26 +7,42 @@
  * PortalSessionMaxAge after sign-in, whichever comes first; sign-in always
  * starts a new session (a token set before sign-in is never promoted).
  *
- * CSRF tokens are HMACs under the portal's secret key: of the session token
- * for a signed-in user, and of a random pre-session cookie for the sign-in
- * and registration forms.  Nothing about them is stored.
+ * The CSRF tokens of forms (csrf.c) are bound to the session token.
  */
 #include "apr_strings.h"
 #include "apr_time.h"
 
 #include "portal.h"
+#include "http/http.h"
+#include "cfg/cfg.h"
 #include "pt_crypto.h"
 
 APLOG_USE_MODULE(portal);
 
 #define SESSION_COOKIE "portal_session"
-#define PRE_COOKIE "portal_pre"
 #define TOUCH_EVERY 60          /* seconds between last_seen updates */
 #define UA_MAX 300
 
 static apr_int64_t now_sec(void)
 {
     return apr_time_sec(apr_time_now());
+}
+
+portal_user_t *portal_user_from_row(apr_pool_t *p, const pt_row_t *row,
+                                    apr_int64_t id)
+{
+    portal_user_t *u = apr_pcalloc(p, sizeof(*u));
+
+    u->id = id;
+    u->uuid = pt_row_get(row, "uuid");
+    u->username = pt_row_get(row, "username");
+    u->email = pt_row_get(row, "email");
+    u->first_name = pt_row_get(row, "first_name");
+    u->last_name = pt_row_get(row, "last_name");
+    u->address = pt_row_get(row, "address");
+    u->role = pt_row_get(row, "role");
+    u->role_bit = portal_role_bit(u->role);
+    return u;
 }
 
 apr_status_t portal_session_load(portal_req_t *req)
@@ -54,8 +70,8 @@ apr_status_t portal_session_load(portal_req_t *req)
     }
     hash = pt_sha256_hex(r->pool, tok, strlen(tok));
     if (pt_db_one(db, "session_load", &row,
-                  PT_ARGS(hash, portal_i64(r->pool, now),
-                          portal_i64(r->pool, now - portal_conf_session_idle(
+                  PT_ARGS(hash, pt_i64(r->pool, now),
+                          pt_i64(r->pool, now - portal_conf_session_idle(
                               req->conf)))) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0355)
                       "loading the session: %s", db->errmsg);
@@ -79,7 +95,7 @@ apr_status_t portal_session_load(portal_req_t *req)
      * every request (a write per page view would be the bottleneck) */
     if (pt_row_int(row, "last_seen_at") < now - TOUCH_EVERY
         && pt_db_exec(db, "session_touch", NULL,
-                      PT_ARGS(portal_i64(r->pool, now), hash))
+                      PT_ARGS(pt_i64(r->pool, now), hash))
            != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PORTAL_LOGNO(0356)
                       "refreshing the session: %s", db->errmsg);
@@ -106,10 +122,10 @@ apr_status_t portal_session_create(portal_req_t *req, apr_int64_t user_id)
     ua = apr_table_get(r->headers_in, "User-Agent");
     ua = ua ? apr_pstrndup(r->pool, ua, UA_MAX) : "";
     rv = pt_db_exec(db, "session_insert", NULL,
-                    PT_ARGS(hash, portal_i64(r->pool, user_id),
-                            portal_i64(r->pool, now),
-                            portal_i64(r->pool, now),
-                            portal_i64(r->pool, now
+                    PT_ARGS(hash, pt_i64(r->pool, user_id),
+                            pt_i64(r->pool, now),
+                            pt_i64(r->pool, now),
+                            pt_i64(r->pool, now
                                        + portal_conf_session_max_age(
                                            req->conf)),
                             r->useragent_ip, ua));
@@ -120,7 +136,7 @@ apr_status_t portal_session_create(portal_req_t *req, apr_int64_t user_id)
         pt_db_exec(db, "session_delete", NULL, PT_ARGS(req->session_hash));
     }
     portal_cookie_set(req, portal_cookie_name(req, SESSION_COOKIE), tok, -1);
-    portal_cookie_set(req, portal_cookie_name(req, PRE_COOKIE), "", 0);
+    portal_cookie_set(req, portal_cookie_name(req, PORTAL_PRE_COOKIE), "", 0);
     req->session_token = tok;
     req->session_hash = hash;
     req->csrf_token = NULL;
@@ -144,54 +160,4 @@ apr_status_t portal_session_destroy(portal_req_t *req)
     req->user = NULL;
     req->csrf_token = NULL;
     return rv;
-}
-
-static const char *csrf_for(portal_req_t *req, const char *kind,
-                            const char *tok)
-{
-    const char *msg = apr_pstrcat(req->r->pool, kind, ":", tok, NULL);
-
-    return pt_hmac_b64url(req->r->pool, req->conf->secret,
-                          PORTAL_SECRET_BYTES, msg, strlen(msg));
-}
-
-const char *portal_csrf_token(portal_req_t *req)
-{
-    const char *pre_name, *pre;
-
-    if (req->csrf_token) {
-        return req->csrf_token;
-    }
-    if (req->session_token) {
-        req->csrf_token = csrf_for(req, "session", req->session_token);
-        return req->csrf_token;
-    }
-    pre_name = portal_cookie_name(req, PRE_COOKIE);
-    pre = portal_cookie_get(req->r, pre_name);
-    if (!pre || !pt_token_valid(pre)) {
-        if (pt_token_new(req->r->pool, &pre) != APR_SUCCESS) {
-            return "";
-        }
-        portal_cookie_set(req, pre_name, pre, -1);
-    }
-    req->csrf_token = csrf_for(req, "pre", pre);
-    return req->csrf_token;
-}
-
-int portal_csrf_check(portal_req_t *req)
-{
-    const char *given = portal_form_get(req, "csrf_token");
-    const char *pre;
-
-    if (!given || !*given) {
-        return 0;
-    }
-    if (req->session_token) {
-        return pt_secret_equal(given, csrf_for(req, "session",
-                                               req->session_token));
-    }
-    /* forms rendered before sign-in (sign-in, registration) */
-    pre = portal_cookie_get(req->r, portal_cookie_name(req, PRE_COOKIE));
-    return pre && pt_token_valid(pre)
-           && pt_secret_equal(given, csrf_for(req, "pre", pre));
 }

@@ -1,5 +1,5 @@
 /*
- * portal_ioc_conf.c -- the configuration of threat intelligence: the
+ * ioc.c -- the configuration of threat intelligence: the
  * feeds, their schedule, retention and limits, the allowlist, and the
  * MaxMind database for the sign-in's place.
  *
@@ -10,6 +10,7 @@
 #include "apr_lib.h"
 
 #include "portal.h"
+#include "cfg_int.h"
 #include "pt_ioc.h"
 #include "pt_iocdb.h"
 #include "pt_geoip.h"
@@ -33,46 +34,62 @@ void portal_ioc_conf_init(portal_ioc_conf_t *c)
 void portal_ioc_conf_merge(portal_ioc_conf_t *c, const portal_ioc_conf_t *base,
                            const portal_ioc_conf_t *add)
 {
-    c->feeds = add->feeds ? add->feeds : base->feeds;
-    c->interval = add->interval != PORTAL_UNSET ? add->interval
-                                                : base->interval;
-    c->retention = add->retention != PORTAL_UNSET ? add->retention
-                                                  : base->retention;
-    c->timeout = add->timeout != PORTAL_UNSET ? add->timeout : base->timeout;
-    c->max_bytes = add->max_bytes != PORTAL_UNSET ? add->max_bytes
-                                                  : base->max_bytes;
-    c->allow = add->allow ? add->allow : base->allow;
-    c->allow_file = add->allow_file ? add->allow_file : base->allow_file;
-    c->geoip_path = add->geoip_path ? add->geoip_path : base->geoip_path;
+    CFG_MERGE_PTR(feeds);
+    CFG_MERGE_INT(interval);
+    CFG_MERGE_INT(retention);
+    CFG_MERGE_INT(timeout);
+    CFG_MERGE_INT(max_bytes);
+    CFG_MERGE_PTR(allow);
+    CFG_MERGE_PTR(allow_file);
+    CFG_MERGE_PTR(geoip_path);
 }
 
-int portal_ioc_interval(const portal_ioc_conf_t *c)
+static int ioc_interval(const portal_ioc_conf_t *c)
 {
     return c->interval != PORTAL_UNSET ? c->interval : IOC_DEFAULT_INTERVAL;
 }
 
-int portal_ioc_retention(const portal_ioc_conf_t *c)
+static int ioc_retention(const portal_ioc_conf_t *c)
 {
     return c->retention != PORTAL_UNSET ? c->retention
                                         : IOC_DEFAULT_RETENTION;
 }
 
-int portal_ioc_timeout(const portal_ioc_conf_t *c)
+int portal_ioc_timeout(const portal_srv_t *c)
 {
-    return c->timeout != PORTAL_UNSET ? c->timeout : IOC_DEFAULT_TIMEOUT;
+    return c->ioc.timeout != PORTAL_UNSET ? c->ioc.timeout
+                                          : IOC_DEFAULT_TIMEOUT;
 }
 
-apr_off_t portal_ioc_max_bytes(const portal_ioc_conf_t *c)
+apr_off_t portal_ioc_max_bytes(const portal_srv_t *c)
 {
-    return c->max_bytes != PORTAL_UNSET ? c->max_bytes
-                                        : IOC_DEFAULT_MAX_BYTES;
+    return c->ioc.max_bytes != PORTAL_UNSET ? c->ioc.max_bytes
+                                            : IOC_DEFAULT_MAX_BYTES;
+}
+
+const apr_array_header_t *portal_ioc_feeds(const portal_srv_t *c)
+{
+    return c->ioc.feeds;
+}
+
+const struct pt_allowlist_t *portal_ioc_allowlist(const portal_srv_t *c)
+{
+    return c->ioc.allowlist;
+}
+
+struct pt_geoip_t *portal_ioc_geoip(const portal_srv_t *c)
+{
+    return c->ioc.geoip;
+}
+
+struct pt_tz_cache_t *portal_ioc_tz(const portal_srv_t *c)
+{
+    return c->ioc.tz;
 }
 
 static portal_ioc_conf_t *ioc_conf(cmd_parms *cmd)
 {
-    portal_srv_t *c = ap_get_module_config(cmd->server->module_config,
-                                           &portal_module);
-    return &c->ioc;
+    return &portal_cfg_srv(cmd)->ioc;
 }
 
 /* PortalIocFeed NAME FORMAT URL [key-file=PATH] [interval=SECONDS] */
@@ -201,8 +218,8 @@ const char *portal_cmd_ioc_path(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-apr_status_t portal_ioc_post_config(apr_pool_t *pconf, server_rec *s,
-                                    portal_srv_t *c)
+apr_status_t portal_ioc_load(apr_pool_t *pconf, server_rec *s,
+                             portal_srv_t *c)
 {
     portal_ioc_conf_t *ic = &c->ioc;
     pt_err_t err = { 0 };
@@ -226,9 +243,9 @@ apr_status_t portal_ioc_post_config(apr_pool_t *pconf, server_rec *s,
         apr_size_t len;
 
         if (!f->interval) {
-            f->interval = portal_ioc_interval(ic);
+            f->interval = ioc_interval(ic);
         }
-        f->retention = portal_ioc_retention(ic);
+        f->retention = ioc_retention(ic);
         if (f->key_file && !f->key) {
             if (pt_file_read(pconf, f->key_file, &key, &len, 4096, &err)
                 != APR_SUCCESS) {
