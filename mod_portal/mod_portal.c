@@ -15,7 +15,9 @@
 #include "mod_watchdog.h"
 #include "cfg/cfg.h"
 #include "http/http.h"
-#include "portal_throttle.h"
+#include "model/model.h"
+#include "handle/handle.h"
+#include "jobs/jobs.h"
 
 APLOG_USE_MODULE(portal);
 

@@ -121,7 +121,4 @@ void portal_security_headers(request_rec *r);
  * API answers. */
 const char *portal_link(portal_req_t *req, const char *path);
 
-/* ---- (the files not yet in folders) */
-#include "portal_legacy.h"
-
 #endif /* PORTAL_H */

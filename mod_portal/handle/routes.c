@@ -20,7 +20,7 @@
  */
 #include "portal.h"
 #include "http/http.h"
-#include "portal_throttle.h"
+#include "handle/handle.h"
 
 #define ROUTE_AUTH PORTAL_ROUTE_AUTH
 #define ROUTE_API PORTAL_ROUTE_API

@@ -241,7 +241,7 @@ int portal_route(request_rec *r, const portal_route_t *routes)
     req->max_file = portal_dir_max_file(dir, req->conf);
     req->max_request = portal_dir_max_request(dir, req->conf);
     portal_security_headers(r);
-    /* r->uri and r->args may show a redacted form (portal_redact.c) */
+    /* r->uri and r->args may show a redacted form (http/redact.c) */
     if (portal_redact_real(r, &uri, &args)) {
         apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
     }
