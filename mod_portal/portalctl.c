@@ -46,6 +46,7 @@
 #include "pt_crypto.h"
 #include "pt_password.h"
 #include "pt_validate.h"
+#include "pt_account.h"
 #include "portalctl_throttle.h"
 
 #define DEFAULT_DATA_DIR "/var/lib/mod_portal"
@@ -472,57 +473,61 @@ static int read_password(ctl_t *ctl, char *buf)
     return bad ? fail(bad) : 0;
 }
 
-/* Every field valid?  Prints what is not (as the web form says it). */
+/* Every field valid (pt_account_check, as the web form checks them)?
+ * Prints what is not. */
 static int check_fields(ctl_t *ctl, const char *pw)
 {
-    static const char *const roles[] = { "client", "operations", "admin" };
-    const char *what[] = { "--username", "--email", "--first-name",
-                           "--last-name", "--address", "password" };
-    const char *why[6];
-    int i, bad = 0, role = 0;
+    static const char *const fields[][2] = {
+        { "username", "--username" }, { "email", "--email" },
+        { "first_name", "--first-name" }, { "last_name", "--last-name" },
+        { "address", "--address" }, { "password", "password" }
+    };
+    pt_account_t a;
+    apr_table_t *bad;
+    const char *why;
+    unsigned i;
 
-    why[0] = pt_validate_username(ctl->username);
-    why[1] = pt_validate_email(ctl->email);
-    why[2] = pt_validate_name(ctl->first_name);
-    why[3] = pt_validate_name(ctl->last_name);
-    why[4] = *ctl->address ? pt_validate_address(ctl->address) : NULL;
-    why[5] = pt_validate_password(pw, ctl->username);
-    for (i = 0; i < 6; i++) {
-        if (why[i]) {
-            fprintf(stderr, "portalctl: %s: %s\n", what[i], why[i]);
-            bad = 1;
+    memset(&a, 0, sizeof(a));
+    a.username = ctl->username;
+    a.email = ctl->email;
+    a.first_name = ctl->first_name;
+    a.last_name = ctl->last_name;
+    a.address = ctl->address;
+    a.role = ctl->role;
+    bad = pt_account_check(ctl->pool, &a, pw, PT_ACCOUNT_ADDRESS_OPTIONAL);
+    if (!bad) {
+        return 0;
+    }
+    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        why = apr_table_get(bad, fields[i][0]);
+        if (why) {
+            fprintf(stderr, "portalctl: %s: %s\n", fields[i][1], why);
         }
     }
-    for (i = 0; i < 3; i++) {
-        role |= !strcmp(ctl->role, roles[i]);
-    }
-    if (!role) {
+    if (apr_table_get(bad, "role")) {
         fprintf(stderr, "portalctl: --role: one of client, operations or "
                 "admin\n");
-        bad = 1;
     }
-    return bad;
+    return 1;
 }
 
 /* Is the username or email taken?  Prints which (1), or 0. */
 static int taken(ctl_t *ctl, pt_db_t *db, int *rc)
 {
-    const char *ulc = pt_ascii_lower(ctl->pool, ctl->username);
-    const char *elc = pt_ascii_lower(ctl->pool, ctl->email);
-    pt_row_t *row;
+    int utaken, etaken;
 
     *rc = 0;
-    if (pt_db_one(db, "user_taken", &row, PT_ARGS(ulc, elc))
+    if (pt_account_taken(db, ctl->username, ctl->email, &utaken, &etaken)
         != APR_SUCCESS) {
         *rc = fail(db->errmsg);
         return 1;
     }
-    if (pt_row_int(row, "username_taken")) {
+    if (utaken) {
         fprintf(stderr, "portalctl: the username '%s' is already taken\n",
                 ctl->username);
         *rc = 1;
     }
-    if (pt_row_int(row, "email_taken")) {
+    if (etaken) {
         fprintf(stderr, "portalctl: an account with the email address "
                 "'%s' already exists\n", ctl->email);
         *rc = 1;
@@ -564,26 +569,25 @@ static int user_add_prepare(ctl_t *ctl, const char **hash)
 
 static int cmd_user_add(ctl_t *ctl, pt_db_t *db, const char *hash)
 {
-    apr_pool_t *p = ctl->pool;
-    const char *ulc, *elc, *uuid, *now;
+    const char *uuid;
+    pt_account_t a;
     int rc;
 
     if (migrate(ctl, db, 1)) {
         return 1;
     }
-    ulc = pt_ascii_lower(p, ctl->username);
-    elc = pt_ascii_lower(p, ctl->email);
     if (taken(ctl, db, &rc)) {
         return rc;
     }
-    if (pt_uuid_new(p, &uuid) != APR_SUCCESS) {
-        return fail("no random numbers for the account's id");
-    }
-    now = apr_psprintf(p, "%" APR_INT64_T_FMT, apr_time_sec(apr_time_now()));
-    if (pt_db_exec(db, "user_insert", NULL,
-                   PT_ARGS(uuid, ctl->username, ulc, ctl->email, elc, hash,
-                           ctl->first_name, ctl->last_name, ctl->address,
-                           ctl->role, now, now, now)) != APR_SUCCESS) {
+    memset(&a, 0, sizeof(a));
+    a.username = ctl->username;
+    a.email = ctl->email;
+    a.first_name = ctl->first_name;
+    a.last_name = ctl->last_name;
+    a.address = ctl->address;
+    a.role = ctl->role;
+    if (pt_account_insert(db, &a, hash, apr_time_sec(apr_time_now()), 1,
+                          &uuid, NULL) != APR_SUCCESS) {
         const char *msg = db->errmsg;
 
         /* made meanwhile by someone else? */

@@ -158,9 +158,7 @@ const char *portal_dir_upload_types(const portal_dir_t *d,
 /* ---- roles (cfg/roles.c): every account has one */
 /* PORTAL_ROLE_* of a role name; 0 when unknown. */
 int portal_role_bit(const char *role);
-/* Index 0..PORTAL_ROLE_COUNT-1 of a role name; -1 when unknown. */
-int portal_role_index(const char *role);
-const char *portal_role_name(int index);
+/* (their names and indexes: pt_role_index, pt_role_name in pt_account.h) */
 
 /* ---- the throttle's limits (cfg/throttle.c) */
 /* Defaults (docs/directives.md). */

@@ -11,6 +11,7 @@
 
 #include "portal.h"
 #include "cfg_int.h"
+#include "pt_account.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -133,7 +134,7 @@ const char *portal_dir_upload_types(const portal_dir_t *d,
     if (role >= 0 && role < PORTAL_ROLE_COUNT && d && d->role_types[role]) {
         return d->role_types[role];
     }
-    if (role == portal_role_index("operations")) {
+    if (role == pt_role_index("operations")) {
         return PORTAL_DEFAULT_OPS_TYPES;
     }
     if (d && d->upload_types) {

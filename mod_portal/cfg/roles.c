@@ -16,37 +16,18 @@
 
 #include "portal.h"
 #include "cfg_int.h"
+#include "pt_account.h"
 
 APLOG_USE_MODULE(portal);
 
-static const char *const role_names[PORTAL_ROLE_COUNT] = {
-    "client", "operations", "admin"
-};
-
-int portal_role_index(const char *role)
-{
-    int i;
-
-    for (i = 0; role && i < PORTAL_ROLE_COUNT; i++) {
-        if (!strcmp(role, role_names[i])) {
-            return i;
-        }
-    }
-    return -1;
-}
 
 int portal_role_bit(const char *role)
 {
-    int i = portal_role_index(role);
+    int i = pt_role_index(role);
 
     return i < 0 ? 0 : 1 << i;
 }
 
-const char *portal_role_name(int index)
-{
-    return index >= 0 && index < PORTAL_ROLE_COUNT ? role_names[index]
-                                                   : NULL;
-}
 
 const char *portal_cmd_upload_roles(cmd_parms *cmd, void *dc, int argc,
                                     char *const argv[])
@@ -85,7 +66,7 @@ const char *portal_cmd_role_types(cmd_parms *cmd, void *dc, int argc,
         return "PortalRoleUploadTypes: a role and at least one extension "
                "(or *)";
     }
-    role = portal_role_index(argv[0]);
+    role = pt_role_index(argv[0]);
     if (role < 0) {
         return apr_psprintf(cmd->pool, "PortalRoleUploadTypes: '%s' is not "
                             "a role (client, operations, admin)", argv[0]);

@@ -21,6 +21,7 @@
 #include "model/model.h"
 #include "http/http.h"
 #include "cfg/cfg.h"
+#include "pt_account.h"
 #include "pt_store.h"
 #include "pt_crypto.h"
 #include "pt_validate.h"
@@ -74,7 +75,7 @@ static json_t *roles_json(const char *current)
     int i;
 
     for (i = 0; i < PORTAL_ROLE_COUNT; i++) {
-        const char *name = portal_role_name(i);
+        const char *name = pt_role_name(i);
 
         json_array_append_new(list, json_pack(
             "{s:s, s:b}", "name", name,

@@ -36,6 +36,7 @@
 #include "cfg/cfg.h"
 #include "pt_crypto.h"
 #include "pt_validate.h"
+#include "pt_account.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -371,7 +372,8 @@ int portal_complete_profile_post(portal_req_t *req)
     apr_pool_t *p = r->pool;
     json_t *id = pending_identity(req), *errors;
     const char *msg, *username, *first, *last, *address, *email, *bad;
-    const char *uuid, *now, *ulc, *elc;
+    const char *uuid, *uid, *ulc, *elc;
+    pt_account_t a;
     pt_row_t *row;
     pt_db_t *db;
     int rc;
@@ -443,21 +445,22 @@ int portal_complete_profile_post(portal_req_t *req)
             return no_pending(req);
         }
     }
-    if (pt_uuid_new(p, &uuid) != APR_SUCCESS) {
-        return portal_db_fail(req, "completing a profile");
-    }
-    now = pt_i64(p, apr_time_sec(apr_time_now()));
+    memset(&a, 0, sizeof(a));
+    a.username = username;
+    a.email = email;
+    a.first_name = first;
+    a.last_name = last;
+    a.address = address;
+    a.role = "client";
     /* no password: "!" matches no format, so only the provider (or a
-     * password reset) signs this account in */
-    if (pt_db_exec(db, "user_insert", NULL,
-                   PT_ARGS(uuid, username, ulc, email, elc, "!", first, last,
-                           address, "client", now, now, now)) != APR_SUCCESS
-        || pt_db_one(db, "user_by_email", &row, PT_ARGS(elc)) != APR_SUCCESS
-        || !row) {
+     * password reset) signs this account in; the provider vouched for
+     * the address */
+    if (pt_account_insert(db, &a, "!", apr_time_sec(apr_time_now()), 1,
+                          &uuid, &uid) != APR_SUCCESS) {
         return portal_db_fail(req, "completing a profile");
     }
     portal_cookie_set(req, portal_cookie_name(req, PENDING_COOKIE), "", 0);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0803)
                   "registered user %s through the identity provider", uuid);
-    return sign_in(req, db, pt_row_get(row, "id"));
+    return sign_in(req, db, uid);
 }

@@ -17,6 +17,7 @@
 #include "http/http.h"
 #include "cfg/cfg.h"
 #include "pt_form.h"
+#include "pt_account.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -175,7 +176,7 @@ static int dispatch(portal_req_t *req, const portal_route_t *routes)
         }
         if (req->user) {
             req->upload_types = portal_dir_upload_types(
-                req->dir, req->conf, portal_role_index(req->user->role));
+                req->dir, req->conf, pt_role_index(req->user->role));
             if (!role_allowed(req, found)) {
                 ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                               PORTAL_LOGNO(0110) "refused %s %s to %s user "

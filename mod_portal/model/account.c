@@ -24,6 +24,7 @@
 #include "model/model.h"
 #include "http/http.h"
 #include "cfg/cfg.h"
+#include "pt_account.h"
 #include "pt_validate.h"
 #include "pt_crypto.h"
 
@@ -145,14 +146,15 @@ int portal_user_create(portal_req_t *req, portal_new_user_t *nu,
                        json_t **errors_out)
 {
     request_rec *r = req->r;
-    const char *username = nz(nu->username), *email = nz(nu->email);
-    const char *pw = nz(nu->password);
-    const char *ulc, *elc, *hash, *now;
+    const char *email = nz(nu->email), *pw = nz(nu->password);
+    const char *elc, *hash, *id = NULL;
+    const apr_array_header_t *bad;
+    apr_table_t *problems;
+    pt_account_t a;
     json_t *errors;
-    pt_row_t *row;
     pt_db_t *db;
     apr_status_t rv;
-    int rc;
+    int rc, i, utaken, etaken;
 
     *uuid = NULL;
     nu->retry = 0;
@@ -162,16 +164,22 @@ int portal_user_create(portal_req_t *req, portal_new_user_t *nu,
     }
     errors = pt_json_pool(r->pool, json_object());
     *errors_out = errors;
-    check(errors, "username", pt_validate_username(username));
-    check(errors, "password", pt_validate_password(pw, username));
-    check(errors, "first_name", pt_validate_name(nz(nu->first_name)));
-    check(errors, "last_name", pt_validate_name(nz(nu->last_name)));
-    check(errors, "address", pt_validate_address(nz(nu->address)));
-    check(errors, "email", pt_validate_email(email));
-    if (!portal_role_bit(nu->role)) {
-        check(errors, "role", "Choose one of client, operations or admin.");
-    }
-    if (json_object_size(errors)) {
+    memset(&a, 0, sizeof(a));
+    a.username = nz(nu->username);
+    a.email = email;
+    a.first_name = nu->first_name;
+    a.last_name = nu->last_name;
+    a.address = nu->address;
+    a.role = nu->role;
+    problems = pt_account_check(r->pool, &a, pw, 0);
+    if (problems) {
+        bad = apr_table_elts(problems);
+        for (i = 0; i < bad->nelts; i++) {
+            const apr_table_entry_t *e = &APR_ARRAY_IDX(bad, i,
+                                                        apr_table_entry_t);
+
+            check(errors, e->key, e->val);
+        }
         return HTTP_BAD_REQUEST;
     }
     if (nu->self_signup) {
@@ -187,17 +195,16 @@ int portal_user_create(portal_req_t *req, portal_new_user_t *nu,
     if (!db) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    ulc = pt_ascii_lower(r->pool, username);
     elc = pt_ascii_lower(r->pool, email);
-    if (pt_db_one(db, "user_taken", &row, PT_ARGS(ulc, elc))
+    if (pt_account_taken(db, a.username, email, &utaken, &etaken)
         != APR_SUCCESS) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    if (pt_row_int(row, "username_taken")) {
+    if (utaken) {
         check(errors, "username", "That username is already taken.");
         return HTTP_CONFLICT;
     }
-    if (pt_row_int(row, "email_taken")) {
+    if (etaken) {
         if (nu->self_signup) {
             return taken_address(req, db, nu, elc, uuid, verify_token);
         }
@@ -211,44 +218,32 @@ int portal_user_create(portal_req_t *req, portal_new_user_t *nu,
         nu->busy = rc == HTTP_SERVICE_UNAVAILABLE;
         return rc;
     }
-    if (pt_uuid_new(r->pool, uuid) != APR_SUCCESS) {
-        *uuid = NULL;
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    now = pt_i64(r->pool, apr_time_sec(apr_time_now()));
     /* the account and its confirmation (token, mail), or neither */
     if (pt_db_run_named(db, "tx_begin") != APR_SUCCESS) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    rv = pt_db_exec(db, "user_insert", NULL,
-                    PT_ARGS(*uuid, username, ulc, email, elc, hash,
-                            nu->first_name, nu->last_name, nu->address,
-                            nu->role, now, now, nu->verified ? now : NULL));
-    if (rv == APR_SUCCESS && !nu->verified) {
-        rv = pt_db_one(db, "user_by_email", &row, PT_ARGS(elc));
-        if (rv == APR_SUCCESS && row && nu->mail_link) {
-            rv = portal_send_verification(req, db, pt_row_get(row, "id"),
-                                          email, nu->first_name);
-        }
-        else if (rv == APR_SUCCESS && row && verify_token) {
-            rv = token_issue(req, db, pt_row_get(row, "id"),
-                                    "verify_email",
-                                    portal_conf_verify_lifetime(req->conf),
-                                    verify_token);
-        }
+    rv = pt_account_insert(db, &a, hash, now_sec(), nu->verified, uuid,
+                           nu->verified ? NULL : &id);
+    if (rv == APR_SUCCESS && id && nu->mail_link) {
+        rv = portal_send_verification(req, db, id, email, nu->first_name);
+    }
+    else if (rv == APR_SUCCESS && id && verify_token) {
+        rv = token_issue(req, db, id, "verify_email",
+                         portal_conf_verify_lifetime(req->conf),
+                         verify_token);
     }
     if (rv == APR_SUCCESS) {
         rv = pt_db_run_named(db, "tx_commit");
     }
     if (rv != APR_SUCCESS) {
+        const char *msg = db->errmsg;
+
         pt_db_run_named(db, "tx_rollback");
         *uuid = NULL;
         /* lost a race with another registration of the same name? */
-        if (pt_db_one(db, "user_taken", &row, PT_ARGS(ulc, elc))
-            == APR_SUCCESS && row
-            && (pt_row_int(row, "username_taken")
-                || pt_row_int(row, "email_taken"))) {
-            if (nu->self_signup && !pt_row_int(row, "username_taken")) {
+        if (pt_account_taken(db, a.username, email, &utaken, &etaken)
+            == APR_SUCCESS && (utaken || etaken)) {
+            if (nu->self_signup && !utaken) {
                 /* the address was taken meanwhile: as above */
                 return taken_address(req, db, nu, elc, uuid, verify_token);
             }
@@ -257,9 +252,8 @@ int portal_user_create(portal_req_t *req, portal_new_user_t *nu,
                   : "That username or email address is already taken.");
             return HTTP_CONFLICT;
         }
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0420)
-                      "creating an account: %s",
-                      db->errmsg ? db->errmsg : "failed");
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PORTAL_LOGNO(0420)
+                      "creating an account: %s", msg ? msg : "failed");
         return HTTP_SERVICE_UNAVAILABLE;
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0406)
