@@ -3,13 +3,11 @@
  * them on a file's page, and /d/<token>, which works without a session
  * until the link expires, is revoked or is used up.
  *
- * A token is "<link uuid>.<mac>", mac = HMAC-SHA256 under the portal's
- * secret of (link uuid, file uuid, expiry).  The database keeps the
- * link's row (expiry, limit, bytes delivered, count, revocation) but not
- * the token: a
- * changed token fails the MAC, a token cannot be moved to another file
- * or given a later expiry, and the owner's page can show the link again.
- * The token is taken out of the request line before httpd logs it.
+ * A token is "<link uuid>.<mac>" (core/pt_link.c): the MAC binds the
+ * link to its file and expiry, so a changed token fails it, a token
+ * cannot be moved to another file or given a later expiry, and the
+ * owner's page can show the link again.  The token is taken out of the
+ * request line before httpd logs it.
  *
  * A link issued to a client by the API (file_links.user_id) works only
  * for that client, proven by its bearer token or its session, and only
@@ -34,6 +32,7 @@
 #include "http/http.h"
 #include "cfg/cfg.h"
 #include "pt_crypto.h"
+#include "pt_link.h"
 
 APLOG_USE_MODULE(portal);
 
@@ -280,7 +279,6 @@ static int link_charge(portal_req_t *req, pt_db_t *db, const pt_row_t *row,
 int portal_link_download(portal_req_t *req)
 {
     request_rec *r = req->r;
-    const char *tok = req->arg, *dot = strchr(tok, '.');
     const char *uuid, *mac;
     apr_int64_t now = apr_time_sec(apr_time_now()), charged = 0;
     pt_db_t *db;
@@ -288,19 +286,17 @@ int portal_link_download(portal_req_t *req)
     portal_send_t plan;
     int rc;
 
-    if (!dot || dot - tok != 36) {
+    if (pt_link_token_parse(r->pool, req->arg, &uuid, &mac)
+        != APR_SUCCESS) {
         return portal_error(req, HTTP_NOT_FOUND, "This download link is "
                             "not valid. Check that you copied all of it.");
     }
-    uuid = apr_pstrmemdup(r->pool, tok, 36);
-    mac = dot + 1;
     db = portal_db_get(req);
     if (!db) {
         return portal_error(req, HTTP_SERVICE_UNAVAILABLE, "The portal's "
                             "database is not available right now.");
     }
-    if (!pt_uuid_valid(uuid) || strlen(mac) != PT_TOKEN_CHARS
-        || pt_db_one(db, "link_get", &row, PT_ARGS(uuid)) != APR_SUCCESS
+    if (pt_db_one(db, "link_get", &row, PT_ARGS(uuid)) != APR_SUCCESS
         || !row
         || !portal_link_mac_ok(req, uuid, mac, pt_row_get(row, "uuid"),
                                pt_row_int(row, "expires_at"))) {

@@ -37,11 +37,11 @@
 #include "pt_crypto.h"
 #include "pt_validate.h"
 #include "pt_account.h"
+#include "pt_pending.h"
 
 APLOG_USE_MODULE(portal);
 
 #define PENDING_COOKIE "portal_oidc"
-#define PENDING_LIFETIME (15 * 60)
 
 static const char *claim(request_rec *r, const char *name)
 {
@@ -52,67 +52,37 @@ static const char *claim(request_rec *r, const char *name)
     return v && *v ? v : NULL;
 }
 
-static const char *sign(portal_req_t *req, const char *payload)
-{
-    const char *msg = apr_pstrcat(req->r->pool, "oidc:", payload, NULL);
-
-    return pt_hmac_b64url(req->r->pool, portal_conf_secret(req->conf),
-                          PORTAL_SECRET_BYTES, msg, strlen(msg));
-}
-
-/* The pending identity from the signed cookie, or NULL. */
-static json_t *pending_identity(portal_req_t *req)
+/* The pending identity from its cookie (pt_pending.c), or NULL. */
+static pt_pending_t *pending_identity(portal_req_t *req)
 {
     const char *c = portal_cookie_get(req->r, portal_cookie_name(
                                       req, PENDING_COOKIE));
-    const char *dot;
-    unsigned char *raw;
-    apr_size_t len;
-    json_t *j;
+    pt_pending_t *id = apr_pcalloc(req->r->pool, sizeof(*id));
 
-    if (!c || !(dot = strchr(c, '.'))) {
+    if (pt_pending_parse(req->r->pool, portal_conf_secret(req->conf),
+                         PORTAL_SECRET_BYTES, c,
+                         apr_time_sec(apr_time_now()), id) != APR_SUCCESS) {
         return NULL;
     }
-    {
-        const char *payload = apr_pstrmemdup(req->r->pool, c,
-                                             (apr_size_t)(dot - c));
-
-        if (!pt_secret_equal(sign(req, payload), dot + 1)
-            || pt_b64url_decode(req->r->pool, payload, &raw, &len)
-               != APR_SUCCESS) {
-            return NULL;
-        }
-    }
-    j = pt_json_pool(req->r->pool,
-                         json_loadb((const char *)raw, len, 0, NULL));
-    if (!j || json_integer_value(json_object_get(j, "exp"))
-              < apr_time_sec(apr_time_now())
-        || !json_is_string(json_object_get(j, "email"))) {
-        return NULL;
-    }
-    return j;
+    return id;
 }
 
 static void set_pending(portal_req_t *req, const char *email,
                         const char *given, const char *family)
 {
-    apr_pool_t *p = req->r->pool;
-    json_t *j = pt_json_pool(p, json_pack(
-        "{s:s, s:s, s:s, s:I}", "email", email, "given", given ? given : "",
-        "family", family ? family : "",
-        "exp", (json_int_t)(apr_time_sec(apr_time_now())
-                            + PENDING_LIFETIME)));
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    const char *payload;
+    pt_pending_t id;
+    const char *v;
 
-    if (!s) {
-        return;
+    id.email = email;
+    id.given = given;
+    id.family = family;
+    id.exp = apr_time_sec(apr_time_now()) + PT_PENDING_LIFETIME;
+    v = pt_pending_make(req->r->pool, portal_conf_secret(req->conf),
+                        PORTAL_SECRET_BYTES, &id);
+    if (v) {
+        portal_cookie_set(req, portal_cookie_name(req, PENDING_COOKIE), v,
+                          PT_PENDING_LIFETIME);
     }
-    payload = pt_b64url_encode(p, (const unsigned char *)s, strlen(s));
-    free(s);
-    portal_cookie_set(req, portal_cookie_name(req, PENDING_COOKIE),
-                      apr_pstrcat(p, payload, ".", sign(req, payload), NULL),
-                      PENDING_LIFETIME);
 }
 
 /* Sign the account in: a session, the login recorded, the address
@@ -310,7 +280,8 @@ static const char *const profile_fields[] = {
     "username", "first_name", "last_name", "address", NULL
 };
 
-static int profile_page(portal_req_t *req, int status, json_t *id,
+static int profile_page(portal_req_t *req, int status,
+                        const pt_pending_t *id,
                         const char *error, json_t *errors)
 {
     json_t *d = portal_page_data(req, "Complete your profile");
@@ -322,7 +293,7 @@ static int profile_page(portal_req_t *req, int status, json_t *id,
                             portal_form_field(req, profile_fields[i])));
     }
     if (!req->form) {
-        const char *email = json_string_value(json_object_get(id, "email"));
+        const char *email = id->email;
         apr_size_t n = strcspn(email, "@");
         char *u = apr_pstrmemdup(req->r->pool, email, n);
         char *c;
@@ -334,11 +305,11 @@ static int profile_page(portal_req_t *req, int status, json_t *id,
         }
         json_object_set_new(form, "username", json_string(
                             pt_validate_username(u) ? "" : u));
-        json_object_set(form, "first_name", json_object_get(id, "given"));
-        json_object_set(form, "last_name", json_object_get(id, "family"));
+        json_object_set_new(form, "first_name", json_string(id->given));
+        json_object_set_new(form, "last_name", json_string(id->family));
     }
     json_object_set_new(d, "form", form);
-    json_object_set(d, "email", json_object_get(id, "email"));
+    json_object_set_new(d, "email", json_string(id->email));
     if (error) {
         json_object_set_new(d, "error", json_string(error));
     }
@@ -358,7 +329,7 @@ static int no_pending(portal_req_t *req)
 
 int portal_complete_profile_get(portal_req_t *req)
 {
-    json_t *id = pending_identity(req);
+    pt_pending_t *id = pending_identity(req);
 
     if (req->user) {
         return portal_redirect(req, "/dashboard");
@@ -370,7 +341,8 @@ int portal_complete_profile_post(portal_req_t *req)
 {
     request_rec *r = req->r;
     apr_pool_t *p = r->pool;
-    json_t *id = pending_identity(req), *errors;
+    pt_pending_t *id = pending_identity(req);
+    json_t *errors;
     const char *msg, *username, *first, *last, *address, *email, *bad;
     const char *uuid, *uid, *ulc, *elc;
     pt_account_t a;
@@ -394,7 +366,7 @@ int portal_complete_profile_post(portal_req_t *req)
     first = portal_form_field(req, "first_name");
     last = portal_form_field(req, "last_name");
     address = portal_form_field(req, "address");
-    email = json_string_value(json_object_get(id, "email"));
+    email = id->email;
     errors = pt_json_pool(p, json_object());
     if ((bad = pt_validate_username(username))) {
         json_object_set_new(errors, "username", json_string(bad));

@@ -16,36 +16,27 @@
 #include "model/model.h"
 #include "http/http.h"
 #include "cfg/cfg.h"
-#include "pt_crypto.h"
+#include "pt_link.h"
 
 APLOG_USE_MODULE(portal);
-
-static const char *link_mac(portal_req_t *req, const char *link_uuid,
-                            const char *file_uuid, apr_int64_t expires)
-{
-    /* both uuids are fixed-length hex: '|' cannot be confused */
-    const char *msg = apr_psprintf(req->r->pool, "pt-link|%s|%s|%"
-                                   APR_INT64_T_FMT, link_uuid, file_uuid,
-                                   expires);
-
-    return pt_hmac_b64url(req->r->pool, portal_conf_secret(req->conf),
-                          PORTAL_SECRET_BYTES, msg, strlen(msg));
-}
 
 int portal_link_mac_ok(portal_req_t *req, const char *link_uuid,
                        const char *mac, const char *file_uuid,
                        apr_int64_t expires)
 {
-    return pt_secret_equal(mac, link_mac(req, link_uuid, file_uuid,
-                                         expires));
+    return pt_link_token_check(req->r->pool, portal_conf_secret(req->conf),
+                               PORTAL_SECRET_BYTES, link_uuid, mac,
+                               file_uuid, expires);
 }
 
 const char *portal_link_url(portal_req_t *req, const char *link_uuid,
                             const char *file_uuid, apr_int64_t expires)
 {
-    return portal_link(req, apr_pstrcat(req->r->pool, "/d/", link_uuid, ".",
-                                        link_mac(req, link_uuid, file_uuid,
-                                                 expires), NULL));
+    return portal_link(req, apr_pstrcat(
+        req->r->pool, "/d/", pt_link_token(req->r->pool,
+                                           portal_conf_secret(req->conf),
+                                           PORTAL_SECRET_BYTES, link_uuid,
+                                           file_uuid, expires), NULL));
 }
 
 json_t *portal_links_json(portal_req_t *req, apr_int64_t file_id,

@@ -4,6 +4,6 @@
 set -e
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 for t in template form sql filecrypt multipart upload_meta feed jwt range redact \
-         webauthn_attest webauthn_assert pwned throttle; do
+         webauthn_attest webauthn_assert pwned throttle link pending; do
     "$top_builddir/t/fuzz/replay_$t" "$top_srcdir/t/fuzz/corpus/$t"
 done
