@@ -8,8 +8,9 @@
  *   PortalJWTLeeway SECONDS      (default: 30)
  *   PortalAPIReturnVerifyURL On|Off  (default: Off)
  *
- * HS256 signs with a key derived from the portal's secret key (so every
- * node sharing the data folder's secret accepts the others' tokens);
+ * HS256 signs with a key derived from the portal's secret key (pt_mac,
+ * purpose PT_MAC_JWT_KEY; so every node sharing the data folder's secret
+ * accepts the others' tokens);
  * RS256/ES256 read a PEM key pair at start-up, and a bad key stops it.
  */
 #include "apr_strings.h"
@@ -17,6 +18,7 @@
 #include "portal.h"
 #include "cfg_int.h"
 #include "pt_crypto.h"
+#include "pt_mac.h"
 #include "pt_jwt.h"
 
 APLOG_USE_MODULE(portal);
@@ -71,6 +73,11 @@ const char *portal_api_issuer(const portal_srv_t *c)
 const struct pt_jwt_key_t *portal_api_key(const portal_srv_t *c)
 {
     return c->api.key;
+}
+
+const struct pt_jwt_key_t *portal_api_legacy_key(const portal_srv_t *c)
+{
+    return c->api.legacy_key;
 }
 
 const char *portal_cmd_jwt_key(cmd_parms *cmd, void *dc, int argc,
@@ -171,11 +178,18 @@ apr_status_t portal_api_load(apr_pool_t *pconf, server_rec *s,
     }
     else {
         /* a key of its own for tokens, derived from the portal's secret */
-        const char *k = pt_hmac_b64url(pconf, c->secret, PORTAL_SECRET_BYTES,
-                                       "mod_portal jwt HS256", 20);
+        const char *k = pt_mac(pconf, c->secret, PORTAL_SECRET_BYTES,
+                               PT_MAC_JWT_KEY, PT_MAC_NOPARTS);
 
         rv = pt_jwt_key_hs256(pconf, (const unsigned char *)k, strlen(k),
                               &a->key, &err);
+        if (rv == APR_SUCCESS && c->mac_since > 0) {
+            /* tokens issued before the labels, until they expire */
+            k = pt_mac_legacy(pconf, c->secret, PORTAL_SECRET_BYTES,
+                              PT_MAC_JWT_KEY, PT_MAC_NOPARTS);
+            rv = pt_jwt_key_hs256(pconf, (const unsigned char *)k,
+                                  strlen(k), &a->legacy_key, &err);
+        }
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0801)

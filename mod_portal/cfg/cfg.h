@@ -91,6 +91,11 @@ const char *portal_conf_oidc_label(const portal_srv_t *c);  /* or NULL */
 const char *portal_conf_throttle_cache(const portal_srv_t *c);
 /* What post_config loaded. */
 const unsigned char *portal_conf_secret(const portal_srv_t *c);
+/* The time from which the secret makes only purpose-labelled MACs
+ * (pt_mac.h; DATA/keys/mac.since): a value issued before it may carry a
+ * MAC of the earlier form, accepted until it expires.  0: no value ever
+ * had one (the secret is younger than the labels). */
+apr_int64_t portal_conf_mac_since(const portal_srv_t *c);
 const pt_tplset_t *portal_conf_templates(const portal_srv_t *c);
 const pt_tplset_t *portal_conf_mail_text(const portal_srv_t *c);
 const pt_tplset_t *portal_conf_mail_html(const portal_srv_t *c);
@@ -135,6 +140,10 @@ int portal_api_leeway(const portal_srv_t *c);
 const char *portal_api_audience(const portal_srv_t *c);
 const char *portal_api_issuer(const portal_srv_t *c);
 const struct pt_jwt_key_t *portal_api_key(const portal_srv_t *c);
+/* The HS256 key derived the way it was before purpose-labelled MACs, for
+ * tokens issued before portal_conf_mac_since(); NULL when there can be
+ * none (another algorithm, or a secret younger than the labels). */
+const struct pt_jwt_key_t *portal_api_legacy_key(const portal_srv_t *c);
 
 /* ---- a section's settings, resolved with the server's (cfg/dir.c) */
 const char *portal_dir_mount(const portal_dir_t *d);        /* or NULL */

@@ -82,6 +82,8 @@ typedef struct portal_api_conf_t {
 
     /* filled in post_config */
     struct pt_jwt_key_t *key;
+    struct pt_jwt_key_t *legacy_key;    /* HS256 under the key derived the
+                                         * earlier way, or NULL */
     const char *iss;            /* resolved issuer */
 } portal_api_conf_t;
 
@@ -124,6 +126,8 @@ struct portal_srv_t {
     const pt_tplset_t *templates;
     apr_hash_t *sql;            /* dialect name -> pt_sql_t * */
     const unsigned char *secret;    /* PORTAL_SECRET_BYTES */
+    apr_int64_t mac_since;          /* MACs labelled from then on (0:
+                                     * always): see portal_conf_mac_since */
     const pt_tplset_t *mail_text;   /* templates/mail/NAME.txt */
     const pt_tplset_t *mail_html;   /* templates/mail/NAME.html */
     const char *smtp_user;          /* from smtp_credentials */

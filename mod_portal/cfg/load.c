@@ -8,6 +8,7 @@
  */
 #include "apr_strings.h"
 #include "apr_file_info.h"
+#include "apr_time.h"
 #include "http_main.h"
 #include "unixd.h"
 
@@ -83,6 +84,7 @@ typedef struct load_cache_t {
                                    dir/mail.html for the mail sets) */
     apr_hash_t *sql;            /* dir -> apr_hash_t dialect -> pt_sql_t */
     apr_hash_t *secrets;        /* data dir -> key bytes */
+    apr_hash_t *since;          /* data dir -> apr_int64_t, the MAC switch */
     apr_hash_t *files;          /* see portal_files_load() */
 } load_cache_t;
 
@@ -190,6 +192,57 @@ static apr_status_t load_sql(apr_pool_t *pconf, server_rec *s,
     return APR_SUCCESS;
 }
 
+/* The time from which the secret makes only purpose-labelled MACs
+ * (pt_mac.h), in DATA/keys/mac.since: 0 for a secret made now (it never
+ * made another kind); otherwise written the first time a portal that
+ * labels its MACs starts with this secret (the upgrade), and read at
+ * every start after.  Values issued before it may carry a MAC of the
+ * earlier form and are accepted until they expire. */
+static apr_status_t load_mac_since(apr_pool_t *pconf, server_rec *s,
+                                   const char *keys, int created,
+                                   apr_int64_t *since)
+{
+    const char *path = apr_pstrcat(pconf, keys, "/mac.since", NULL);
+    pt_err_t err = { 0 };
+    apr_finfo_t fi;
+    apr_size_t len;
+    apr_status_t rv;
+    char *buf;
+    int won = 0;
+
+    if (apr_stat(&fi, path, APR_FINFO_TYPE, pconf) != APR_SUCCESS) {
+        const char *text = apr_psprintf(pconf, "%" APR_INT64_T_FMT "\n",
+                                        created ? (apr_int64_t)0
+                                        : (apr_int64_t)apr_time_sec(
+                                            apr_time_now()));
+
+        rv = pt_file_publish(pconf, keys, path, text, strlen(text),
+                             APR_FPROT_UREAD | APR_FPROT_UWRITE, &won, &err);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PORTAL_LOGNO(1400)
+                         "%s: %s", path, pt_err_str(&err, pconf));
+            return rv;
+        }
+        if (won && !created) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, PORTAL_LOGNO(1401)
+                         "MACs are purpose-labelled from now on: links, "
+                         "codes, cookies and API tokens issued before keep "
+                         "their earlier form until they expire (%s)", path);
+        }
+    }
+    rv = pt_file_read(pconf, path, &buf, &len, 64, &err);
+    if (rv == APR_SUCCESS) {
+        buf[strcspn(buf, "\r\n")] = '\0';
+        rv = pt_int_parse(buf, 0, APR_INT64_C(4102444800), since);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PORTAL_LOGNO(1402)
+                     "%s must hold the time (in seconds) from which MACs "
+                     "are labelled", path);
+    }
+    return rv;
+}
+
 static apr_status_t load_secret(apr_pool_t *pconf, server_rec *s,
                                 load_cache_t *cache, portal_srv_t *c)
 {
@@ -198,6 +251,7 @@ static apr_status_t load_secret(apr_pool_t *pconf, server_rec *s,
                                                APR_HASH_KEY_STRING);
     const char *keys = apr_pstrcat(pconf, data, "/keys", NULL);
     unsigned char *key;
+    apr_int64_t *since;
     int created;
     pt_err_t err = { 0 };
     apr_status_t rv;
@@ -223,10 +277,18 @@ static apr_status_t load_secret(apr_pool_t *pconf, server_rec *s,
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, PORTAL_LOGNO(0007)
                          "created a new secret key in %s", keys);
         }
+        since = apr_pcalloc(pconf, sizeof(*since));
+        rv = load_mac_since(pconf, s, keys, created, since);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
         secret = key;
         apr_hash_set(cache->secrets, data, APR_HASH_KEY_STRING, secret);
+        apr_hash_set(cache->since, data, APR_HASH_KEY_STRING, since);
     }
+    since = apr_hash_get(cache->since, data, APR_HASH_KEY_STRING);
     c->secret = secret;
+    c->mac_since = *since;
     return APR_SUCCESS;
 }
 
@@ -281,6 +343,7 @@ apr_status_t portal_cfg_load(apr_pool_t *pconf, apr_pool_t *ptemp,
     cache.templates = apr_hash_make(ptemp);
     cache.sql = apr_hash_make(ptemp);
     cache.secrets = apr_hash_make(ptemp);
+    cache.since = apr_hash_make(ptemp);
     cache.files = apr_hash_make(ptemp);
     for (vs = s; vs && rv == APR_SUCCESS; vs = vs->next) {
         portal_srv_t *c = ap_get_module_config(vs->module_config,

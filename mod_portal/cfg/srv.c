@@ -197,6 +197,11 @@ const unsigned char *portal_conf_secret(const portal_srv_t *c)
     return c->secret;
 }
 
+apr_int64_t portal_conf_mac_since(const portal_srv_t *c)
+{
+    return c->mac_since;
+}
+
 const pt_tplset_t *portal_conf_templates(const portal_srv_t *c)
 {
     return c->templates;

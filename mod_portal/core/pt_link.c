@@ -1,22 +1,22 @@
 /*
  * pt_link.c -- signed download link tokens (pt_link.h), moved here from
- * the links glue so that the parser is unit-tested and fuzzed.
+ * the links glue so that the parser is unit-tested and fuzzed; the MAC is
+ * pt_mac()'s, purpose PT_MAC_LINK.
  */
 #include <string.h>
 
 #include <apr_strings.h>
 
 #include "pt_link.h"
+#include "pt_mac.h"
+#include "pt_util.h"
 
 static const char *link_mac(apr_pool_t *p, const unsigned char *key,
                             apr_size_t keylen, const char *link_uuid,
                             const char *file_uuid, apr_int64_t expires)
 {
-    /* both uuids are fixed-length hex: '|' cannot be confused */
-    const char *msg = apr_psprintf(p, "pt-link|%s|%s|%" APR_INT64_T_FMT,
-                                   link_uuid, file_uuid, expires);
-
-    return pt_hmac_b64url(p, key, keylen, msg, strlen(msg));
+    return pt_mac(p, key, keylen, PT_MAC_LINK,
+                  PT_MAC_PARTS(link_uuid, file_uuid, pt_i64(p, expires)));
 }
 
 const char *pt_link_token(apr_pool_t *p, const unsigned char *key,
@@ -64,8 +64,10 @@ apr_status_t pt_link_token_parse(apr_pool_t *p, const char *token,
 int pt_link_token_check(apr_pool_t *p, const unsigned char *key,
                         apr_size_t keylen, const char *link_uuid,
                         const char *mac, const char *file_uuid,
-                        apr_int64_t expires)
+                        apr_int64_t expires, int legacy_ok)
 {
-    return mac && pt_secret_equal(mac, link_mac(p, key, keylen, link_uuid,
-                                                file_uuid, expires));
+    return pt_mac_verify(p, key, keylen, PT_MAC_LINK,
+                         PT_MAC_PARTS(link_uuid, file_uuid,
+                                      pt_i64(p, expires)),
+                         mac, legacy_ok);
 }

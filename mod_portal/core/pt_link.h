@@ -15,6 +15,7 @@
 #include <apr_errno.h>
 
 #include "pt_crypto.h"
+#include "pt_mac.h"
 
 #define PT_LINK_UUID_CHARS 36
 #define PT_LINK_TOKEN_CHARS (PT_LINK_UUID_CHARS + 1 + PT_TOKEN_CHARS)
@@ -31,11 +32,13 @@ const char *pt_link_token(apr_pool_t *p, const unsigned char *key,
 apr_status_t pt_link_token_parse(apr_pool_t *p, const char *token,
                                  const char **link_uuid, const char **mac);
 
-/* 1 when mac is the MAC of link_uuid for file_uuid and expires (compared
- * in constant time), else 0. */
+/* Is mac the MAC of link_uuid for file_uuid and expires (compared in
+ * constant time)?  PT_MAC_OK; PT_MAC_LEGACY for the form links had before
+ * purpose labels, only when legacy_ok (the link was made before the
+ * switch); PT_MAC_BAD (0) otherwise. */
 int pt_link_token_check(apr_pool_t *p, const unsigned char *key,
                         apr_size_t keylen, const char *link_uuid,
                         const char *mac, const char *file_uuid,
-                        apr_int64_t expires);
+                        apr_int64_t expires, int legacy_ok);
 
 #endif /* PT_LINK_H */

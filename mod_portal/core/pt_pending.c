@@ -1,7 +1,7 @@
 /*
  * pt_pending.c -- the pending identity cookie (pt_pending.h), moved here
  * from the identity provider's glue so that its parser is unit-tested
- * and fuzzed.
+ * and fuzzed; the MAC is pt_mac()'s, purpose PT_MAC_OIDC_PENDING.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +11,13 @@
 
 #include "pt_pending.h"
 #include "pt_crypto.h"
+#include "pt_mac.h"
 
 static const char *sign(apr_pool_t *p, const unsigned char *key,
                         apr_size_t keylen, const char *payload)
 {
-    const char *msg = apr_pstrcat(p, "oidc:", payload, NULL);
-
-    return pt_hmac_b64url(p, key, keylen, msg, strlen(msg));
+    return pt_mac(p, key, keylen, PT_MAC_OIDC_PENDING,
+                  PT_MAC_PARTS(payload));
 }
 
 const char *pt_pending_make(apr_pool_t *p, const unsigned char *key,
@@ -55,7 +55,8 @@ static const char *member(apr_pool_t *p, json_t *j, const char *name)
 
 apr_status_t pt_pending_parse(apr_pool_t *p, const unsigned char *key,
                               apr_size_t keylen, const char *cookie,
-                              apr_int64_t now, pt_pending_t *id)
+                              apr_int64_t now, apr_int64_t legacy_before,
+                              pt_pending_t *id)
 {
     const char *dot, *payload;
     unsigned char *raw;
@@ -63,12 +64,15 @@ apr_status_t pt_pending_parse(apr_pool_t *p, const unsigned char *key,
     pt_pending_t out;
     json_t *j, *exp, *email;
     apr_status_t rv = APR_EINVAL;
+    int mac;
 
     if (!cookie || !(dot = strchr(cookie, '.'))) {
         return APR_EINVAL;
     }
     payload = apr_pstrmemdup(p, cookie, (apr_size_t)(dot - cookie));
-    if (!pt_secret_equal(sign(p, key, keylen, payload), dot + 1)
+    mac = pt_mac_verify(p, key, keylen, PT_MAC_OIDC_PENDING,
+                        PT_MAC_PARTS(payload), dot + 1, legacy_before > 0);
+    if (mac == PT_MAC_BAD
         || pt_b64url_decode(p, payload, &raw, &len) != APR_SUCCESS) {
         return APR_EINVAL;
     }
@@ -85,7 +89,11 @@ apr_status_t pt_pending_parse(apr_pool_t *p, const unsigned char *key,
         out.given = member(p, j, "given");
         out.family = member(p, j, "family");
         out.exp = json_integer_value(exp);
-        if (out.given && out.family) {
+        if (mac == PT_MAC_LEGACY
+            && out.exp - PT_PENDING_LIFETIME >= legacy_before) {
+            rv = APR_EINVAL;    /* the old form, issued after the switch */
+        }
+        else if (out.given && out.family) {
             rv = out.exp < now ? APR_TIMEUP : APR_SUCCESS;
         }
     }

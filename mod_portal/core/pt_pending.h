@@ -33,9 +33,12 @@ const char *pt_pending_make(apr_pool_t *p, const unsigned char *key,
  * when it is not one the portal made (no '.', a MAC that does not match,
  * a payload that is not base64url of a JSON object with a string email
  * and an integer exp); APR_TIMEUP when it expired (exp < now).  *id is
- * set only on success. */
+ * set only on success.  A cookie whose MAC has the form before purpose
+ * labels is accepted only when it was issued (exp - PT_PENDING_LIFETIME)
+ * before legacy_before (0: never). */
 apr_status_t pt_pending_parse(apr_pool_t *p, const unsigned char *key,
                               apr_size_t keylen, const char *cookie,
-                              apr_int64_t now, pt_pending_t *id);
+                              apr_int64_t now, apr_int64_t legacy_before,
+                              pt_pending_t *id);
 
 #endif /* PT_PENDING_H */

@@ -299,7 +299,8 @@ int portal_link_download(portal_req_t *req)
     if (pt_db_one(db, "link_get", &row, PT_ARGS(uuid)) != APR_SUCCESS
         || !row
         || !portal_link_mac_ok(req, uuid, mac, pt_row_get(row, "uuid"),
-                               pt_row_int(row, "expires_at"))) {
+                               pt_row_int(row, "expires_at"),
+                               pt_row_int(row, "link_created_at"))) {
         return portal_error(req, HTTP_NOT_FOUND, "This download link is "
                             "not valid. Check that you copied all of it.");
     }

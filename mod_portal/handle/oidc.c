@@ -60,8 +60,9 @@ static pt_pending_t *pending_identity(portal_req_t *req)
     pt_pending_t *id = apr_pcalloc(req->r->pool, sizeof(*id));
 
     if (pt_pending_parse(req->r->pool, portal_conf_secret(req->conf),
-                         PORTAL_SECRET_BYTES, c,
-                         apr_time_sec(apr_time_now()), id) != APR_SUCCESS) {
+                         PORTAL_SECRET_BYTES, c, apr_time_sec(apr_time_now()),
+                         portal_conf_mac_since(req->conf), id)
+        != APR_SUCCESS) {
         return NULL;
     }
     return id;

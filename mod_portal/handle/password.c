@@ -14,6 +14,7 @@
 #include "http/http.h"
 #include "cfg/cfg.h"
 #include "pt_crypto.h"
+#include "pt_mac.h"
 #include "pt_validate.h"
 
 APLOG_USE_MODULE(portal);
@@ -157,13 +158,19 @@ int portal_change_password_post(portal_req_t *req)
     return apply_password(req, db, uid, hash, NULL);
 }
 
-/* The stored form of a confirmation code: an HMAC under the portal's key
- * (a plain hash of six digits would be a million guesses away). */
-static const char *code_hash(portal_req_t *req, const char *uid,
-                             const char *code)
+/* Is stored the stored form of code for account uid?  A MAC under the
+ * portal's key (a plain hash of six digits would be a million guesses
+ * away); of the earlier form for a change that began before the MACs
+ * were labelled (the code row's created_at). */
+static int code_matches(portal_req_t *req, const char *uid, const char *code,
+                        const char *stored, apr_int64_t created)
 {
-    return portal_code_hmac(req->r->pool, portal_conf_secret(req->conf),
-                            uid, code);
+    apr_int64_t since = portal_conf_mac_since(req->conf);
+
+    return pt_mac_verify(req->r->pool, portal_conf_secret(req->conf),
+                         PORTAL_SECRET_BYTES, PT_MAC_CHANGE_CODE,
+                         PT_MAC_PARTS(uid, code), stored,
+                         since > 0 && created < since) != PT_MAC_BAD;
 }
 
 /* Set the new password hash in one transaction with the end of the
@@ -324,7 +331,8 @@ int portal_change_password_confirm(portal_req_t *req)
     }
     code = portal_form_field(req, "code");
     if (strlen(code) != 6 || strspn(code, "0123456789") != 6
-        || !pt_secret_equal(code_hash(req, uid, code), stored)) {
+        || !code_matches(req, uid, code, stored,
+                         pt_row_int(row, "created_at"))) {
         pt_row_t *now_row = NULL;
 
         portal_guard_failure(req, &g);

@@ -47,6 +47,23 @@ static int invalid_token(portal_req_t *req, const char *why)
     return DONE;
 }
 
+/* A token signed, before the MACs were labelled, with the key derived
+ * the earlier way: valid until it expires (issued before the switch).
+ * 1 with *c when it is one. */
+static int legacy_token(portal_req_t *req, const char *h, apr_int64_t now,
+                        pt_jwt_claims_t *c)
+{
+    const portal_srv_t *a = req->conf;
+    const struct pt_jwt_key_t *old = portal_api_legacy_key(a);
+    pt_err_t err = { 0 };
+
+    return old
+           && pt_jwt_verify(req->r->pool, old, h, portal_api_issuer(a),
+                            portal_api_audience(a), now,
+                            portal_api_leeway(a), c, &err) == APR_SUCCESS
+           && c->iat < portal_conf_mac_since(a);
+}
+
 int portal_bearer_auth(portal_req_t *req)
 {
     request_rec *r = req->r;
@@ -75,7 +92,8 @@ int portal_bearer_auth(portal_req_t *req)
     }
     if (pt_jwt_verify(r->pool, portal_api_key(a), h, portal_api_issuer(a),
                       portal_api_audience(a),
-                      now, portal_api_leeway(a), &c, &err) != APR_SUCCESS) {
+                      now, portal_api_leeway(a), &c, &err) != APR_SUCCESS
+        && !legacy_token(req, h, now, &c)) {
         return invalid_token(req, err.what ? err.what : "malformed token");
     }
     db = portal_db_get(req);

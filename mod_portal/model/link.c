@@ -22,11 +22,16 @@ APLOG_USE_MODULE(portal);
 
 int portal_link_mac_ok(portal_req_t *req, const char *link_uuid,
                        const char *mac, const char *file_uuid,
-                       apr_int64_t expires)
+                       apr_int64_t expires, apr_int64_t created)
 {
+    apr_int64_t since = portal_conf_mac_since(req->conf);
+
+    /* a link made before the MACs were labelled keeps its earlier form
+     * until it expires (PortalLinkMaxLifetime) */
     return pt_link_token_check(req->r->pool, portal_conf_secret(req->conf),
                                PORTAL_SECRET_BYTES, link_uuid, mac,
-                               file_uuid, expires);
+                               file_uuid, expires,
+                               since > 0 && created < since) != PT_MAC_BAD;
 }
 
 const char *portal_link_url(portal_req_t *req, const char *link_uuid,

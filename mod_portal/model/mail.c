@@ -15,6 +15,7 @@
 #include "cfg/cfg.h"
 #include "pt_buf.h"
 #include "pt_crypto.h"
+#include "pt_mac.h"
 #include "pt_mail.h"
 
 APLOG_USE_MODULE(portal);
@@ -122,9 +123,8 @@ apr_status_t portal_mail_queue(server_rec *s, pt_db_t *db, apr_pool_t *p,
 const char *portal_code_hmac(apr_pool_t *p, const unsigned char *secret,
                              const char *uid, const char *code)
 {
-    const char *msg = apr_pstrcat(p, "code:", uid, ":", code, NULL);
-
-    return pt_hmac_b64url(p, secret, PORTAL_SECRET_BYTES, msg, strlen(msg));
+    return pt_mac(p, secret, PORTAL_SECRET_BYTES, PT_MAC_CHANGE_CODE,
+                  PT_MAC_PARTS(uid, code));
 }
 
 apr_status_t portal_mail_render(server_rec *s, apr_pool_t *p,

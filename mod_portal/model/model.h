@@ -65,10 +65,11 @@ void portal_file_sharing(portal_req_t *req, pt_row_t *row, json_t *f);
 /* The absolute URL of a link (its token signed for file_uuid, expires). */
 const char *portal_link_url(portal_req_t *req, const char *link_uuid,
                             const char *file_uuid, apr_int64_t expires);
-/* Is mac the MAC of a link's token for its file and expiry? */
+/* Is mac the MAC of a link's token for its file and expiry (of the
+ * earlier form for a link created before the MACs were labelled)? */
 int portal_link_mac_ok(portal_req_t *req, const char *link_uuid,
                        const char *mac, const char *file_uuid,
-                       apr_int64_t expires);
+                       apr_int64_t expires, apr_int64_t created);
 /* The links of file file_id for its page. */
 json_t *portal_links_json(portal_req_t *req, apr_int64_t file_id,
                           const char *file_uuid);

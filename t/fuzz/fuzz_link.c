@@ -40,14 +40,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
         if (pt_link_token_check(p, key, sizeof(key), uuid, mac, file,
-                                1900000000)) {
+                                1900000000, 1)) {
             abort();
         }
         again = pt_link_token(p, key, sizeof(key), uuid, file, 1900000000);
         if (pt_link_token_parse(p, again, &u2, &m2) != APR_SUCCESS
             || strcmp(u2, uuid)
-            || !pt_link_token_check(p, key, sizeof(key), u2, m2, file,
-                                    1900000000)) {
+            || pt_link_token_check(p, key, sizeof(key), u2, m2, file,
+                                   1900000000, 0) != PT_MAC_OK) {
             abort();
         }
     }

@@ -19,6 +19,7 @@
 
 #include "pt_crypto.h"
 #include "pt_pending.h"
+#include "pt_mac.h"
 
 static const unsigned char key[32] = "fuzz-oidc-key-fuzz-oidc-key-fuzz";
 static int initialized;
@@ -26,9 +27,8 @@ static int initialized;
 /* The MAC the core puts on a payload. */
 static const char *sign(apr_pool_t *p, const char *payload)
 {
-    const char *msg = apr_pstrcat(p, "oidc:", payload, NULL);
-
-    return pt_hmac_b64url(p, key, sizeof(key), msg, strlen(msg));
+    return pt_mac(p, key, sizeof(key), PT_MAC_OIDC_PENDING,
+                  PT_MAC_PARTS(payload));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -45,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     apr_pool_create(&p, NULL);
     c = apr_pstrmemdup(p, (const char *)data, size);
     memset(&id, 0, sizeof(id));
-    if (pt_pending_parse(p, key, sizeof(key), c, 0, &id) == APR_SUCCESS) {
+    if (pt_pending_parse(p, key, sizeof(key), c, 0, 4102444800, &id)
+        == APR_SUCCESS) {
         abort();                /* the fuzzer found a MAC */
     }
     if (id.email) {
@@ -55,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     payload = dot ? apr_pstrmemdup(p, c, (apr_size_t)(dot - c)) : c;
     rv = pt_pending_parse(p, key, sizeof(key),
                           apr_pstrcat(p, payload, ".", sign(p, payload),
-                                      NULL), 1000, &id);
+                                      NULL), 1000, 0, &id);
     if (rv == APR_SUCCESS
         && (!id.email || !id.given || !id.family || id.exp < 1000)) {
         abort();

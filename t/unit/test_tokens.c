@@ -13,6 +13,7 @@
 #include "pt_crypto.h"
 #include "pt_link.h"
 #include "pt_pending.h"
+#include "pt_mac.h"
 
 static const unsigned char key[32] = "0123456789abcdef0123456789abcdef";
 static const unsigned char other[32] = "fedcba9876543210fedcba9876543210";
@@ -25,9 +26,8 @@ static const unsigned char other[32] = "fedcba9876543210fedcba9876543210";
  * and a hostile payload). */
 static const char *pending_sign(apr_pool_t *p, const char *payload)
 {
-    const char *msg = apr_pstrcat(p, "oidc:", payload, NULL);
-
-    return pt_hmac_b64url(p, key, sizeof(key), msg, strlen(msg));
+    return pt_mac(p, key, sizeof(key), PT_MAC_OIDC_PENDING,
+                  PT_MAC_PARTS(payload));
 }
 
 static void test_link(apr_pool_t *p)
@@ -45,20 +45,33 @@ static void test_link(apr_pool_t *p)
     PT_IS_STR(uuid, LINK, "into the link's uuid");
     PT_OK(mac && strlen(mac) == PT_TOKEN_CHARS, "and a MAC");
     PT_OK(pt_link_token_check(p, key, sizeof(key), uuid, mac, FILE_ID,
-                              EXPIRES), "which checks");
+                              EXPIRES, 0), "which checks");
     PT_OK(!pt_link_token_check(p, key, sizeof(key), uuid, mac,
                                "9c5b94b1-35ad-49bb-b118-8e8fc24abf81",
-                               EXPIRES), "not for another file");
+                               EXPIRES, 0), "not for another file");
     PT_OK(!pt_link_token_check(p, key, sizeof(key), uuid, mac, FILE_ID,
-                               EXPIRES + 1), "nor a later expiry");
+                               EXPIRES + 1, 0), "nor a later expiry");
     PT_OK(!pt_link_token_check(p, other, sizeof(other), uuid, mac, FILE_ID,
-                               EXPIRES), "nor under another key");
+                               EXPIRES, 0), "nor under another key");
     PT_OK(!pt_link_token_check(p, key, sizeof(key), uuid, NULL, FILE_ID,
-                               EXPIRES), "nor without a MAC");
+                               EXPIRES, 0), "nor without a MAC");
     bad = apr_pstrdup(p, mac);
     bad[10] = bad[10] == 'A' ? 'B' : 'A';
     PT_OK(!pt_link_token_check(p, key, sizeof(key), uuid, bad, FILE_ID,
-                               EXPIRES), "a changed character fails");
+                               EXPIRES, 0), "a changed character fails");
+
+    /* a link made before the MACs were labelled */
+    bad = (char *)pt_mac_legacy(p, key, sizeof(key), PT_MAC_LINK,
+                                PT_MAC_PARTS(LINK, FILE_ID, "1900000000"));
+    PT_OK(pt_link_token_check(p, key, sizeof(key), LINK, bad, FILE_ID,
+                              EXPIRES, 1) == PT_MAC_LEGACY,
+          "the earlier form checks when the link may have it");
+    PT_OK(pt_link_token_check(p, key, sizeof(key), LINK, bad, FILE_ID,
+                              EXPIRES, 0) == PT_MAC_BAD,
+          "and only then");
+    PT_OK(pt_link_token_check(p, key, sizeof(key), LINK, mac, FILE_ID,
+                              EXPIRES, 1) == PT_MAC_OK,
+          "the labelled form checks either way");
 
 #define REFUSED(t, what)                                                   \
     do {                                                                   \
@@ -108,34 +121,34 @@ static void test_pending(apr_pool_t *p)
     c = pt_pending_make(p, key, sizeof(key), &id);
     PT_OK(c && strchr(c, '.'), "a pending cookie is payload.mac");
     memset(&got, 0, sizeof(got));
-    PT_OK(pt_pending_parse(p, key, sizeof(key), c, 1900000000 - 60, &got)
+    PT_OK(pt_pending_parse(p, key, sizeof(key), c, 1900000000 - 60, 0, &got)
           == APR_SUCCESS, "it reads back before it expires");
     PT_IS_STR(got.email, "grace@example.org", "the address");
     PT_IS_STR(got.given, "Grace", "the given name");
     PT_IS_STR(got.family, "Hopper", "the family name");
     PT_OK(got.exp == 1900000000, "the expiry");
-    PT_OK(pt_pending_parse(p, key, sizeof(key), c, 1900000000, &got)
+    PT_OK(pt_pending_parse(p, key, sizeof(key), c, 1900000000, 0, &got)
           == APR_SUCCESS, "still at the second it expires");
     memset(&got, 0, sizeof(got));
-    PT_OK(pt_pending_parse(p, key, sizeof(key), c, 1900000001, &got)
+    PT_OK(pt_pending_parse(p, key, sizeof(key), c, 1900000001, 0, &got)
           == APR_TIMEUP && !got.email, "refused after (APR_TIMEUP)");
-    PT_OK(pt_pending_parse(p, other, sizeof(other), c, 0, &got)
+    PT_OK(pt_pending_parse(p, other, sizeof(other), c, 0, 0, &got)
           == APR_EINVAL, "refused under another key");
     bad = apr_pstrdup(p, c);
     bad[3] = bad[3] == 'A' ? 'B' : 'A';
-    PT_OK(pt_pending_parse(p, key, sizeof(key), bad, 0, &got) == APR_EINVAL,
+    PT_OK(pt_pending_parse(p, key, sizeof(key), bad, 0, 0, &got) == APR_EINVAL,
           "a changed payload is refused");
     bad = apr_pstrdup(p, c);
     bad[strlen(bad) - 2] = bad[strlen(bad) - 2] == 'A' ? 'B' : 'A';
-    PT_OK(pt_pending_parse(p, key, sizeof(key), bad, 0, &got) == APR_EINVAL,
+    PT_OK(pt_pending_parse(p, key, sizeof(key), bad, 0, 0, &got) == APR_EINVAL,
           "so is a changed MAC");
-    PT_OK(pt_pending_parse(p, key, sizeof(key), NULL, 0, &got) == APR_EINVAL,
+    PT_OK(pt_pending_parse(p, key, sizeof(key), NULL, 0, 0, &got) == APR_EINVAL,
           "no cookie is no identity");
-    PT_OK(pt_pending_parse(p, key, sizeof(key), "", 0, &got) == APR_EINVAL,
+    PT_OK(pt_pending_parse(p, key, sizeof(key), "", 0, 0, &got) == APR_EINVAL,
           "nor an empty one");
-    PT_OK(pt_pending_parse(p, key, sizeof(key), "nodot", 0, &got)
+    PT_OK(pt_pending_parse(p, key, sizeof(key), "nodot", 0, 0, &got)
           == APR_EINVAL, "nor one without a dot");
-    PT_OK(pt_pending_parse(p, key, sizeof(key), ".", 0, &got) == APR_EINVAL,
+    PT_OK(pt_pending_parse(p, key, sizeof(key), ".", 0, 0, &got) == APR_EINVAL,
           "nor a lone dot");
 
     /* a valid MAC over a payload the portal never made */
@@ -147,7 +160,8 @@ static void test_pending(apr_pool_t *p)
         PT_OK(pt_pending_parse(p, key, sizeof(key),                        \
                                apr_pstrcat(p, payload, ".",                \
                                            pending_sign(p, payload),       \
-                                           NULL), 0, &got) == APR_EINVAL,  \
+                                           NULL), 0, 0, &got)              \
+              == APR_EINVAL,                                               \
               "refused: %s", what);                                        \
     } while (0)
 
@@ -167,19 +181,39 @@ static void test_pending(apr_pool_t *p)
     PT_OK(pt_pending_parse(p, key, sizeof(key),
                            apr_pstrcat(p, payload, ".",
                                        pending_sign(p, payload), NULL),
-                           0, &got) == APR_EINVAL,
+                           0, 0, &got) == APR_EINVAL,
           "refused: a payload that is not base64url");
     raw = "{\"email\":\"a@b.c\",\"exp\":1900000000}";
     payload = pt_b64url_encode(p, (const unsigned char *)raw, strlen(raw));
     PT_OK(pt_pending_parse(p, key, sizeof(key),
                            apr_pstrcat(p, payload, ".",
                                        pending_sign(p, payload), NULL),
-                           0, &got) == APR_SUCCESS
+                           0, 0, &got) == APR_SUCCESS
           && !strcmp(got.given, "") && !strcmp(got.family, ""),
           "names the provider did not give read as empty");
+    /* a cookie of the earlier form: accepted when issued before the
+     * switch (exp - lifetime < legacy_before), refused after */
+    raw = "{\"email\":\"old@example.org\",\"given\":\"O\","
+          "\"family\":\"L\",\"exp\":1900000900}";
+    payload = pt_b64url_encode(p, (const unsigned char *)raw, strlen(raw));
+    c = apr_pstrcat(p, payload, ".",
+                    pt_mac_legacy(p, key, sizeof(key), PT_MAC_OIDC_PENDING,
+                                  PT_MAC_PARTS(payload)), NULL);
+    PT_OK(pt_pending_parse(p, key, sizeof(key), c, 1900000100, 0, &got)
+          == APR_EINVAL, "an earlier-form cookie: refused with no switch");
+    PT_OK(pt_pending_parse(p, key, sizeof(key), c, 1900000100, 1900000001,
+                           &got) == APR_SUCCESS
+          && !strcmp(got.email, "old@example.org"),
+          "accepted when issued before the switch");
+    PT_OK(pt_pending_parse(p, key, sizeof(key), c, 1900000100, 1900000000,
+                           &got) == APR_EINVAL,
+          "refused when issued at or after it");
+    PT_OK(pt_pending_parse(p, key, sizeof(key), c, 1900000901, 1900000001,
+                           &got) == APR_TIMEUP,
+          "and expires like any other");
     id.given = id.family = NULL;
     c = pt_pending_make(p, key, sizeof(key), &id);
-    PT_OK(pt_pending_parse(p, key, sizeof(key), c, 0, &got) == APR_SUCCESS
+    PT_OK(pt_pending_parse(p, key, sizeof(key), c, 0, 0, &got) == APR_SUCCESS
           && !strcmp(got.given, ""), "and are made as empty");
 }
 
