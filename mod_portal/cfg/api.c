@@ -129,6 +129,9 @@ const char *portal_cmd_api_seconds(cmd_parms *cmd, void *dc,
     if ((long)cmd->info == 0) {
         return portal_parse_int(cmd, arg, 60, 7 * 24 * 3600, &a->lifetime);
     }
+    /* the leeway: the session-cleanup job keeps signed-out tokens on the
+     * deny-list until they expire and it passes */
+    CFG_RETURN_IF_NOT_GLOBAL(cmd);
     return portal_parse_int(cmd, arg, 0, 600, &a->leeway);
 }
 
@@ -166,7 +169,7 @@ apr_status_t portal_api_load(apr_pool_t *pconf, server_rec *s,
     pt_err_t err = { 0 };
     apr_status_t rv;
 
-    a->iss = a->issuer ? a->issuer : portal_conf_base_url(c, s, pconf);
+    a->iss = a->issuer ? a->issuer : portal_conf_base_url(c);
     if (a->jwt_alg && strcmp(a->jwt_alg, "HS256")) {
         char *priv, *pub;
 

@@ -83,9 +83,10 @@ int portal_conf_verify_lifetime(const portal_srv_t *c);
 int portal_conf_resend_cooldown(const portal_srv_t *c);
 int portal_conf_mail_retention(const portal_srv_t *c);
 /* The public origin for links in mail: PortalBaseURL, else built from
- * ServerName (never from the request's Host header). */
-const char *portal_conf_base_url(const portal_srv_t *c, server_rec *s,
-                                 apr_pool_t *p);
+ * the main server's ServerName and port (never from the request's Host
+ * header; one origin for the whole httpd, as the jobs that mail links use
+ * it too). */
+const char *portal_conf_base_url(const portal_srv_t *c);
 const char *portal_conf_oidc_label(const portal_srv_t *c);  /* or NULL */
 /* PortalThrottleCache as configured, or NULL (the default). */
 const char *portal_conf_throttle_cache(const portal_srv_t *c);

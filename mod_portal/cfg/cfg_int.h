@@ -133,6 +133,7 @@ struct portal_srv_t {
     const char *smtp_user;          /* from smtp_credentials */
     const char *smtp_password;
     json_t *openapi;                /* templates/openapi.json, or NULL */
+    const char *origin;             /* the base URL's default */
 };
 
 /* PortalThrottle*, PortalArgon2Concurrency and PortalArgon2Wait of a
@@ -204,6 +205,19 @@ struct portal_dir_t {
 
 /* The server record a directive sets. */
 portal_srv_t *portal_cfg_srv(cmd_parms *cmd);
+/* NULL for a directive outside any <VirtualHost>; else the message that
+ * stops start-up: a setting the background jobs read, which run once for
+ * the whole httpd with the main server's configuration, so a virtual
+ * host's value would be silently ignored by them. */
+const char *portal_cfg_global(cmd_parms *cmd);
+/* In a setter: return that message when there is one. */
+#define CFG_RETURN_IF_NOT_GLOBAL(cmd)                                   \
+    do {                                                                \
+        const char *global_ = portal_cfg_global(cmd);                   \
+        if (global_) {                                                  \
+            return global_;                                             \
+        }                                                               \
+    } while (0)
 
 /* ---- cfg/files.c, cfg/ioc.c, cfg/api.c: the areas' records */
 void portal_files_conf_init(portal_files_conf_t *f);

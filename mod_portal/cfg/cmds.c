@@ -42,6 +42,7 @@ static const char *set_path(cmd_parms *cmd, void *dc, const char *arg)
     portal_srv_t *c = portal_cfg_srv(cmd);
     const char *path = ap_server_root_relative(cmd->pool, arg);
 
+    CFG_RETURN_IF_NOT_GLOBAL(cmd);
     if (!path || !*arg) {
         return apr_psprintf(cmd->pool, "%s: invalid path '%s'",
                             cmd->cmd->name, arg);
@@ -88,6 +89,9 @@ static const char *set_seconds(cmd_parms *cmd, void *dc, const char *arg)
 {
     portal_srv_t *c = portal_cfg_srv(cmd);
 
+    if ((long)cmd->info != 1) {
+        CFG_RETURN_IF_NOT_GLOBAL(cmd);
+    }
     switch ((long)cmd->info) {
     case 0:
         return portal_parse_int(cmd, arg, 60, 30L * 86400, &c->session_idle);
@@ -176,6 +180,7 @@ static const char *set_base_url(cmd_parms *cmd, void *dc, const char *arg)
     apr_uri_t uri;
     apr_size_t n = strlen(arg);
 
+    CFG_RETURN_IF_NOT_GLOBAL(cmd);
     if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme
         || (strcasecmp(uri.scheme, "http") && strcasecmp(uri.scheme, "https"))
         || !uri.hostname || (uri.path && strcmp(uri.path, "/"))
@@ -196,6 +201,7 @@ static const char *set_mail_from(cmd_parms *cmd, void *dc, const char *addr,
 {
     portal_srv_t *c = portal_cfg_srv(cmd);
 
+    CFG_RETURN_IF_NOT_GLOBAL(cmd);
     if (!pt_mail_addr_ok(addr)) {
         return apr_psprintf(cmd->pool, "PortalMailFrom: '%s' is not a mail "
                             "address", addr);
@@ -212,6 +218,7 @@ static const char *set_smtp_server(cmd_parms *cmd, void *dc, const char *arg)
 {
     apr_uri_t uri;
 
+    CFG_RETURN_IF_NOT_GLOBAL(cmd);
     if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme
         || (strcasecmp(uri.scheme, "smtp") && strcasecmp(uri.scheme, "smtps"))
         || !uri.hostname || uri.user || uri.password) {
@@ -228,6 +235,7 @@ static const char *set_file(cmd_parms *cmd, void *dc, const char *arg)
     portal_srv_t *c = portal_cfg_srv(cmd);
     const char *path = ap_server_root_relative(cmd->pool, arg);
 
+    CFG_RETURN_IF_NOT_GLOBAL(cmd);
     if (!path || !*arg) {
         return apr_psprintf(cmd->pool, "%s: invalid path '%s'",
                             cmd->cmd->name, arg);
@@ -248,6 +256,9 @@ static const char *set_flag(cmd_parms *cmd, void *dc, int on)
     /* in a <Location>: that mount only; outside: the server's default */
     int in_dir = cmd->path != NULL;
 
+    if ((long)cmd->info == 0) {
+        CFG_RETURN_IF_NOT_GLOBAL(cmd);
+    }
     switch ((long)cmd->info) {
     case 0:
         c->smtp_starttls = on;
@@ -277,6 +288,9 @@ static const char *set_mail_seconds(cmd_parms *cmd, void *dc,
 {
     portal_srv_t *c = portal_cfg_srv(cmd);
 
+    if ((long)cmd->info != 4) {
+        CFG_RETURN_IF_NOT_GLOBAL(cmd);
+    }
     switch ((long)cmd->info) {
     case 0:
         return portal_parse_int(cmd, arg, 1, 600, &c->smtp_timeout);

@@ -140,6 +140,9 @@ const char *portal_cmd_upload_size(cmd_parms *cmd, void *dc, const char *arg)
     portal_dir_t *d = dc;
     apr_off_t big = (apr_off_t)1 << 40;     /* 1 TiB */
 
+    if ((long)cmd->info == 2) {
+        CFG_RETURN_IF_NOT_GLOBAL(cmd);      /* the mail job attaches */
+    }
     switch ((long)cmd->info) {
     case 0:
         return portal_parse_size(cmd, arg, 1, big,
@@ -208,6 +211,7 @@ const char *portal_cmd_storage(cmd_parms *cmd, void *dc, int argc,
     pt_s3_conf_t *s3;
     int i;
 
+    CFG_RETURN_IF_NOT_GLOBAL(cmd);          /* store-cleanup sweeps it */
     if (argc == 1 && !strcasecmp(argv[0], "local")) {
         f->storage = PORTAL_STORE_LOCAL;
         f->s3 = NULL;
@@ -274,6 +278,7 @@ const char *portal_cmd_file_key_id(cmd_parms *cmd, void *dc, const char *arg)
 {
     apr_size_t n = strlen(arg), i;
 
+    CFG_RETURN_IF_NOT_GLOBAL(cmd);          /* the mail job decrypts */
     for (i = 0; i < n; i++) {
         if (!apr_isalnum(arg[i]) && arg[i] != '-' && arg[i] != '_') {
             break;

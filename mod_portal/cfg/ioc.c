@@ -101,6 +101,7 @@ const char *portal_cmd_ioc_feed(cmd_parms *cmd, void *dc, int argc,
     const char *n;
     int i;
 
+    CFG_RETURN_IF_NOT_GLOBAL(cmd);
     if (argc < 3) {
         return "PortalIocFeed: NAME FORMAT URL [key-file=PATH] "
                "[interval=SECONDS]";
@@ -172,6 +173,7 @@ const char *portal_cmd_ioc_seconds(cmd_parms *cmd, void *dc, const char *arg)
 {
     portal_ioc_conf_t *c = ioc_conf(cmd);
 
+    CFG_RETURN_IF_NOT_GLOBAL(cmd);
     switch ((long)cmd->info) {
     case 0:
         return portal_parse_int(cmd, arg, 10, 86400, &c->interval);
@@ -185,6 +187,7 @@ const char *portal_cmd_ioc_seconds(cmd_parms *cmd, void *dc, const char *arg)
 const char *portal_cmd_ioc_max_size(cmd_parms *cmd, void *dc,
                                     const char *arg)
 {
+    CFG_RETURN_IF_NOT_GLOBAL(cmd);
     return portal_parse_size(cmd, arg, 1, (apr_off_t)4 << 30,
                              &ioc_conf(cmd)->max_bytes);
 }
@@ -193,6 +196,7 @@ const char *portal_cmd_ioc_allow(cmd_parms *cmd, void *dc, const char *arg)
 {
     portal_ioc_conf_t *c = ioc_conf(cmd);
 
+    CFG_RETURN_IF_NOT_GLOBAL(cmd);
     if (!c->allow) {
         c->allow = apr_array_make(cmd->pool, 8, sizeof(const char *));
     }
@@ -205,6 +209,9 @@ const char *portal_cmd_ioc_path(cmd_parms *cmd, void *dc, const char *arg)
     portal_ioc_conf_t *c = ioc_conf(cmd);
     const char *path = ap_server_root_relative(cmd->pool, arg);
 
+    if (!cmd->info) {
+        CFG_RETURN_IF_NOT_GLOBAL(cmd);      /* the allowlist: the job's */
+    }
     if (!path || !*arg) {
         return apr_psprintf(cmd->pool, "%s: invalid path '%s'",
                             cmd->cmd->name, arg);

@@ -339,6 +339,13 @@ apr_status_t portal_cfg_load(apr_pool_t *pconf, apr_pool_t *ptemp,
     load_cache_t cache;
     server_rec *vs;
     apr_status_t rv = APR_SUCCESS;
+    apr_port_t port = s->port ? s->port : 80;
+    /* the base URL's default: the main server's name and port */
+    const char *origin = apr_psprintf(pconf, "http://%s%s",
+                                      s->server_hostname
+                                      ? s->server_hostname : "localhost",
+                                      port == 80 ? "" : apr_psprintf(
+                                          pconf, ":%u", port));
 
     cache.templates = apr_hash_make(ptemp);
     cache.sql = apr_hash_make(ptemp);
@@ -349,6 +356,7 @@ apr_status_t portal_cfg_load(apr_pool_t *pconf, apr_pool_t *ptemp,
         portal_srv_t *c = ap_get_module_config(vs->module_config,
                                                &portal_module);
 
+        c->origin = origin;
         rv = load_templates(pconf, vs, &cache, c);
         if (rv == APR_SUCCESS) {
             rv = load_sql(pconf, vs, &cache, c);

@@ -18,6 +18,19 @@ portal_srv_t *portal_cfg_srv(cmd_parms *cmd)
     return ap_get_module_config(cmd->server->module_config, &portal_module);
 }
 
+const char *portal_cfg_global(cmd_parms *cmd)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    if (!err) {
+        return NULL;
+    }
+    return apr_pstrcat(cmd->pool, err, ": the portal's background jobs run "
+                       "once for the whole server with the main server's "
+                       "settings, so set it outside <VirtualHost> "
+                       "(docs/directives.md)", NULL);
+}
+
 const portal_srv_t *portal_cfg_of(const server_rec *s)
 {
     return ap_get_module_config(s->module_config, &portal_module);
@@ -169,17 +182,9 @@ int portal_conf_mail_retention(const portal_srv_t *c)
     return INT_OR(mail_retention, PORTAL_DEFAULT_MAIL_RETENTION);
 }
 
-const char *portal_conf_base_url(const portal_srv_t *c, server_rec *s,
-                                 apr_pool_t *p)
+const char *portal_conf_base_url(const portal_srv_t *c)
 {
-    apr_port_t port = s->port ? s->port : 80;
-
-    if (c->base_url) {
-        return c->base_url;
-    }
-    return apr_psprintf(p, "http://%s%s", s->server_hostname
-                        ? s->server_hostname : "localhost",
-                        port == 80 ? "" : apr_psprintf(p, ":%u", port));
+    return c->base_url ? c->base_url : c->origin;
 }
 
 const char *portal_conf_oidc_label(const portal_srv_t *c)

@@ -372,8 +372,7 @@ int portal_api_openapi(portal_req_t *req)
     }
     json_object_set_new(doc, "servers", json_pack(
                         "[{s:s}]", "url", apr_pstrcat(
-                        req->r->pool, portal_conf_base_url(
-                            req->conf, req->r->server, req->r->pool),
+                        req->r->pool, portal_conf_base_url(req->conf),
                         req->mount, "/", NULL)));
     return portal_json(req, HTTP_OK, pt_json_pool(req->r->pool, doc));
 }

@@ -208,7 +208,6 @@ int portal_db_fail(portal_req_t *req, const char *what)
 const char *portal_link(portal_req_t *req, const char *path)
 {
     return apr_pstrcat(req->r->pool,
-                       portal_conf_base_url(req->conf, req->r->server,
-                                            req->r->pool),
+                       portal_conf_base_url(req->conf),
                        req->mount, path, NULL);
 }

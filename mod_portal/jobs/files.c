@@ -31,7 +31,7 @@ static apr_status_t notify_one(server_rec *s, const portal_srv_t *c,
                                const pt_row_t *row, int *sent)
 {
     apr_off_t size = pt_row_int(row, "size");
-    const char *base = apr_pstrcat(p, portal_conf_base_url(c, s, p),
+    const char *base = apr_pstrcat(p, portal_conf_base_url(c),
                                    pt_row_get(row, "mount"), NULL);
     portal_mail_t m;
     int n = 0;

@@ -290,9 +290,12 @@ void portal_mail_build(server_rec *s, pt_db_t *db, apr_pool_t *p,
                                                  NULL));
         return;
     }
-    m.from_name = portal_conf_mail_from_name(c)
-                  ? portal_conf_mail_from_name(c)
-                                    : portal_conf_site_name(c);
+    /* without a display name in PortalMailFrom: the site name of the
+     * server the mail was queued on (kept in its data) */
+    m.from_name = portal_conf_mail_from_name(c);
+    if (!m.from_name) {
+        m.from_name = json_string_value(json_object_get(data, "site"));
+    }
     m.from_addr = portal_conf_mail_from(c);
     m.to_name = pt_row_get(row, "to_name");
     m.to_addr = pt_row_get(row, "to_addr");

@@ -73,7 +73,7 @@ static apr_status_t queue_one(server_rec *s, pt_db_t *db, apr_pool_t *p,
             "minutes", PORTAL_RESET_LIFETIME / 60));
         m.to_addr = pt_row_get(rq, "email");
         m.to_name = pt_row_get(rq, "first_name");
-        m.link_base = apr_pstrcat(p, portal_conf_base_url(c, s, p),
+        m.link_base = apr_pstrcat(p, portal_conf_base_url(c),
                                   pt_row_get(rq, "mount"), NULL);
         m.secret = "reset_password";
         m.user_id = uid;

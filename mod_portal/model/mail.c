@@ -47,7 +47,7 @@ apr_status_t portal_mail_put(server_rec *s, pt_db_t *db, apr_pool_t *p,
                              const portal_mail_t *m)
 {
     const portal_srv_t *c = portal_cfg_of(s);
-    const char *base = portal_conf_base_url(c, s, p);
+    const char *base = portal_conf_base_url(c);
     const char *subject, *text, *html, *msgid, *now, *stored;
     json_t *data, *shown;
     char *dumped;
