@@ -152,10 +152,11 @@ static apr_status_t read_pem(apr_pool_t *p, server_rec *s, const char *path,
 {
     pt_err_t err = { 0 };
     apr_size_t len;
+    apr_status_t rv;
 
-    if (pt_file_read(p, path, pem, &len, PT_JWT_MAX_PEM, &err)
-        != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0800)
+    rv = pt_file_read(p, path, pem, &len, PT_JWT_MAX_PEM, &err);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PORTAL_LOGNO(0800)
                      "PortalJWTKey: %s", pt_err_str(&err, p));
         return APR_EGENERAL;
     }
@@ -195,7 +196,7 @@ apr_status_t portal_api_load(apr_pool_t *pconf, server_rec *s,
         }
     }
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0801)
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PORTAL_LOGNO(0801)
                      "PortalJWTKey: %s", pt_err_str(&err, pconf));
         return APR_EGENERAL;
     }

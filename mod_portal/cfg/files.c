@@ -327,10 +327,11 @@ static apr_status_t read_s3_credentials(apr_pool_t *pconf, server_rec *s,
     pt_err_t err = { 0 };
     char *buf, *colon, *end;
     apr_size_t len;
+    apr_status_t rv;
 
-    if (pt_file_read(pconf, f->s3_credentials, &buf, &len, 4096, &err)
-        != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0300)
+    rv = pt_file_read(pconf, f->s3_credentials, &buf, &len, 4096, &err);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PORTAL_LOGNO(0300)
                      "PortalStorage: %s", pt_err_str(&err, pconf));
         return APR_EGENERAL;
     }
@@ -391,11 +392,11 @@ static apr_status_t load_file_keys(apr_pool_t *pconf, server_rec *s,
         if (apr_hash_get(keys, other, APR_HASH_KEY_STRING)) {
             continue;
         }
-        if (pt_key_load_or_create(pconf, apr_pstrcat(pconf, keydir, "/",
-                                                     fi.name, NULL),
-                                  PT_FC_KEY_BYTES, &key, &created, &err)
-            != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0304)
+        rv = pt_key_load_or_create(pconf, apr_pstrcat(pconf, keydir, "/",
+                                                      fi.name, NULL),
+                                   PT_FC_KEY_BYTES, &key, &created, &err);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PORTAL_LOGNO(0304)
                          "file master key: %s", pt_err_str(&err, pconf));
             apr_dir_close(d);
             return APR_EGENERAL;

@@ -230,6 +230,7 @@ apr_status_t portal_ioc_load(apr_pool_t *pconf, server_rec *s,
 {
     portal_ioc_conf_t *ic = &c->ioc;
     pt_err_t err = { 0 };
+    apr_status_t rv;
     int i;
 
     ic->allowlist = pt_allowlist_create(pconf);
@@ -237,10 +238,11 @@ apr_status_t portal_ioc_load(apr_pool_t *pconf, server_rec *s,
         pt_allowlist_add(ic->allowlist, APR_ARRAY_IDX(ic->allow, i,
                                                       const char *));
     }
-    if (ic->allow_file
-        && pt_allowlist_load(ic->allowlist, ic->allow_file, &err)
-           != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0700)
+    rv = ic->allow_file ? pt_allowlist_load(ic->allowlist, ic->allow_file,
+                                            &err)
+                        : APR_SUCCESS;
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PORTAL_LOGNO(0700)
                      "PortalIocAllowlistFile: %s", pt_err_str(&err, pconf));
         return APR_EGENERAL;
     }
@@ -254,9 +256,9 @@ apr_status_t portal_ioc_load(apr_pool_t *pconf, server_rec *s,
         }
         f->retention = ioc_retention(ic);
         if (f->key_file && !f->key) {
-            if (pt_file_read(pconf, f->key_file, &key, &len, 4096, &err)
-                != APR_SUCCESS) {
-                ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+            rv = pt_file_read(pconf, f->key_file, &key, &len, 4096, &err);
+            if (rv != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                              PORTAL_LOGNO(0750) "PortalIocFeed %s: %s",
                              f->name, pt_err_str(&err, pconf));
                 return APR_EGENERAL;
@@ -266,9 +268,9 @@ apr_status_t portal_ioc_load(apr_pool_t *pconf, server_rec *s,
         }
     }
     if (ic->geoip_path && !ic->geoip) {
-        if (pt_geoip_open(pconf, ic->geoip_path, &ic->geoip, &err)
-            != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0751)
+        rv = pt_geoip_open(pconf, ic->geoip_path, &ic->geoip, &err);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PORTAL_LOGNO(0751)
                          "PortalGeoIPDatabase: %s", pt_err_str(&err, pconf));
             return APR_EGENERAL;
         }

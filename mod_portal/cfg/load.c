@@ -95,6 +95,7 @@ static apr_status_t load_mail_templates(apr_pool_t *pconf, server_rec *s,
     static const char *const exts[] = { ".txt", ".html" };
     const char *dir = apr_pstrcat(pconf, template_dir(c),
                                   "/mail", NULL);
+    apr_status_t rv;
     int i;
 
     for (i = 0; i < 2; i++) {
@@ -105,9 +106,9 @@ static apr_status_t load_mail_templates(apr_pool_t *pconf, server_rec *s,
 
         if (!set) {
             set = pt_tplset_make(pconf);
-            if (pt_tplset_load_dir(set, dir, exts[i], &err)
-                != APR_SUCCESS) {
-                ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0008)
+            rv = pt_tplset_load_dir(set, dir, exts[i], &err);
+            if (rv != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PORTAL_LOGNO(0008)
                              "mail template error: %s",
                              pt_err_str(&err, pconf));
                 return APR_EGENERAL;
@@ -131,11 +132,13 @@ static apr_status_t load_templates(apr_pool_t *pconf, server_rec *s,
     pt_tplset_t *set = apr_hash_get(cache->templates, dir,
                                     APR_HASH_KEY_STRING);
     pt_err_t err = { 0 };
+    apr_status_t rv;
 
     if (!set) {
         set = pt_tplset_make(pconf);
-        if (pt_tplset_load_dir(set, dir, ".html", &err) != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0004)
+        rv = pt_tplset_load_dir(set, dir, ".html", &err);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PORTAL_LOGNO(0004)
                          "template error: %s (PortalTemplateDir %s)",
                          pt_err_str(&err, pconf), dir);
             return APR_EGENERAL;
@@ -176,10 +179,11 @@ static apr_status_t load_sql(apr_pool_t *pconf, server_rec *s,
         for (i = 0; i < sizeof(dialects) / sizeof(dialects[0]); i++) {
             pt_sql_t *sql;
             pt_err_t err = { 0 };
+            apr_status_t rv;
 
-            if (pt_sql_load(pconf, dir, dialects[i], &sql, &err)
-                != APR_SUCCESS) {
-                ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0005)
+            rv = pt_sql_load(pconf, dir, dialects[i], &sql, &err);
+            if (rv != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PORTAL_LOGNO(0005)
                              "SQL error: %s (PortalSQLDir %s)",
                              pt_err_str(&err, pconf), dir);
                 return APR_EGENERAL;
@@ -306,10 +310,11 @@ static apr_status_t load_mail_settings(apr_pool_t *pconf, server_rec *s,
         pt_err_t err = { 0 };
         char *buf, *colon, *end;
         apr_size_t len;
+        apr_status_t rv;
 
-        if (pt_file_read(pconf, c->smtp_credentials, &buf, &len, 4096, &err)
-            != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PORTAL_LOGNO(0009)
+        rv = pt_file_read(pconf, c->smtp_credentials, &buf, &len, 4096, &err);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PORTAL_LOGNO(0009)
                          "PortalSMTPCredentials: %s", pt_err_str(&err, pconf));
             return APR_EGENERAL;
         }

@@ -477,20 +477,21 @@ static int remove_objects(portal_req_t *req, apr_array_header_t *keys)
         const char *key = pt_row_get(APR_ARRAY_IDX(keys, i, pt_row_t *),
                                      "storage_key");
         pt_err_t err = { 0 };
+        apr_status_t rv;
 
         apr_pool_clear(it);
-        if (pt_store_remove(portal_files_store(req->conf), it, key, &err)
-            != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r,
+        rv = pt_store_remove(portal_files_store(req->conf), it, key, &err);
+        if (rv != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, req->r,
                           PORTAL_LOGNO(0901) "removing object %s of a "
                           "deleted account (left to store-cleanup): %s",
                           key, pt_err_str(&err, it));
             continue;
         }
         removed++;
-        if (pt_db_exec(req->db, "pending_delete", NULL, PT_ARGS(key))
-            != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r,
+        rv = pt_db_exec(req->db, "pending_delete", NULL, PT_ARGS(key));
+        if (rv != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, req->r,
                           PORTAL_LOGNO(0902) "pending_delete: %s",
                           req->db->errmsg);
         }
@@ -570,6 +571,9 @@ static int admin_act(portal_req_t *req, int act)
             return portal_error(req, HTTP_NOT_FOUND, "There is no such "
                                 "account.");
         }
+    }
+    if (refused) {
+        /* a decision, not a failed call */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PORTAL_LOGNO(0903)
                       "refused, the last active admin: admin %s %s "
                       "user %s",

@@ -326,6 +326,7 @@ int portal_file_delete_post(portal_req_t *req)
     pt_db_t *db;
     pt_row_t *row;
     pt_err_t err = { 0 };
+    apr_status_t rv;
     int rc, n = 0;
 
     row = portal_own_file_form(req, &rc);
@@ -341,10 +342,11 @@ int portal_file_delete_post(portal_req_t *req)
     }
     /* the row is gone: the file is deleted for the user even if removing
      * the object fails now (the files job removes unnamed objects) */
-    if (n && pt_store_remove(portal_files_store(req->conf), req->r->pool,
+    rv = n ? pt_store_remove(portal_files_store(req->conf), req->r->pool,
                              pt_row_get(row, "storage_key"), &err)
-             != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r,
+           : APR_SUCCESS;
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, req->r,
                       PORTAL_LOGNO(0320) "deleting a stored file: %s",
                       pt_err_str(&err, req->r->pool));
     }

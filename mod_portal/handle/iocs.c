@@ -290,7 +290,8 @@ static const char *list_url(portal_req_t *req, const portal_ioc_filter_t *f,
                             const char *extra)
 {
     return apr_pstrcat(req->r->pool, req->mount, "/iocs?",
-                       portal_ioc_filter_query(req->r->pool, f), extra ? extra : "",
+                       portal_ioc_filter_query(req->r->pool, f),
+                       extra ? extra : "",
                        NULL);
 }
 
@@ -323,8 +324,8 @@ int portal_iocs_get(portal_req_t *req)
                                 "per_page is 1 to %d.", IOC_PER_PAGE_MAX));
         }
     }
-    page = portal_ioc_param(req, "page") ? apr_strtoi64(portal_ioc_param(req, "page"), NULL, 10)
-                              : 1;
+    page = portal_ioc_param(req, "page")
+           ? apr_strtoi64(portal_ioc_param(req, "page"), NULL, 10) : 1;
     if (page < 1 || page > IOC_PAGE_MAX) {
         return portal_error(req, HTTP_BAD_REQUEST, apr_psprintf(p,
                             "page is a number from 1 to %d; further on, "

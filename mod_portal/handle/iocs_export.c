@@ -62,6 +62,7 @@ int portal_iocs_export_get(portal_req_t *req)
     pt_err_t err = { 0 };
     out_t o;
     apr_pool_t *chunk;
+    apr_status_t rv;
     int done = 0, rc;
 
     if (!db) {
@@ -109,8 +110,9 @@ int portal_iocs_export_get(portal_req_t *req)
         extra[4] = "0";
         a = portal_ioc_filter_args(chunk, &f, &n, extra, 5);
         db->pool = chunk;
-        if (pt_db_select(db, label, &rows, a, n) != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0720)
+        rv = pt_db_select(db, label, &rows, a, n);
+        if (rv != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PORTAL_LOGNO(0720)
                           "export: %s", db->errmsg ? db->errmsg : "failed");
             db->pool = r->pool;
             r->connection->keepalive = AP_CONN_CLOSE;

@@ -284,7 +284,8 @@ static apr_status_t part_end(void *baton)
                     "extension (it looks like %s).", f->name,
                     f->info.type));
     }
-    rv = pt_tsa_stamp(portal_files_tsa(u->fc), r->pool, f->info.sha256, &der, &derlen,
+    rv = pt_tsa_stamp(portal_files_tsa(u->fc), r->pool, f->info.sha256, &der,
+                      &derlen,
                       &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PORTAL_LOGNO(0313)
@@ -321,11 +322,14 @@ static void undo(upload_t *u)
     for (i = 0; i < u->files->nelts; i++) {
         up_file_t *f = APR_ARRAY_IDX(u->files, i, up_file_t *);
         pt_err_t err = { 0 };
+        apr_status_t rv = APR_SUCCESS;
 
-        if (f->committed
-            && pt_store_remove(u->store, u->req->r->pool,
-                               f->storage_key, &err) != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, u->req->r,
+        if (f->committed) {
+            rv = pt_store_remove(u->store, u->req->r->pool, f->storage_key,
+                                 &err);
+        }
+        if (rv != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, u->req->r,
                           PORTAL_LOGNO(0315) "removing a refused upload: "
                           "%s (the store-cleanup job retries)",
                           pt_err_str(&err, u->req->r->pool));

@@ -103,7 +103,8 @@ int portal_render(portal_req_t *req, int status, const char *name,
         return portal_json(req, status, j);
     }
     pt_buf_init(&out, r->pool, 8192, PAGE_MAX);
-    rv = pt_tplset_render(portal_conf_templates(req->conf), name, data, &out, &err);
+    rv = pt_tplset_render(portal_conf_templates(req->conf), name, data, &out,
+                          &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PORTAL_LOGNO(0102)
                       "rendering template '%s': %s", name,

@@ -116,7 +116,8 @@ static int not_json(portal_req_t *req, const portal_route_t *rt)
     request_rec *r = req->r;
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
 
-    if (rt->method != M_POST || !(rt->flags & (PORTAL_ROUTE_API | PORTAL_ROUTE_APIPUB))
+    if (rt->method != M_POST
+        || !(rt->flags & (PORTAL_ROUTE_API | PORTAL_ROUTE_APIPUB))
         || (rt->flags & PORTAL_ROUTE_MULTIPART) || portal_is_json_type(ct)) {
         return 0;
     }

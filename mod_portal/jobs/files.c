@@ -119,8 +119,9 @@ apr_status_t portal_store_cleanup_run(server_rec *s, pt_db_t *db,
         const char *key = pt_row_get(APR_ARRAY_IDX(rows, i, pt_row_t *),
                                      "storage_key");
 
-        if (pt_store_remove(st, db->pool, key, &err) != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PORTAL_LOGNO(0352)
+        rv = pt_store_remove(st, db->pool, key, &err);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, PORTAL_LOGNO(0352)
                          "store-cleanup: %s", pt_err_str(&err, db->pool));
             continue;
         }

@@ -51,6 +51,7 @@ apr_status_t portal_ioc_run(server_rec *s, pt_db_t *db, const char **result)
     apr_int64_t now = apr_time_sec(apr_time_now());
     const char *me = holder(s, db->pool), *out = "";
     pt_pull_opts_t o;
+    apr_status_t rv;
     int i, pulled = 0;
 
     if (!feeds || feeds->nelts == 0) {
@@ -89,9 +90,9 @@ apr_status_t portal_ioc_run(server_rec *s, pt_db_t *db, const char **result)
         }
         apr_pool_create(&fp, db->pool);
         pulled++;
-        if (pt_ioc_pull(db, fp, f, NULL, 0, now, &o, &res, &err)
-            != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PORTAL_LOGNO(0710)
+        rv = pt_ioc_pull(db, fp, f, NULL, 0, now, &o, &res, &err);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, PORTAL_LOGNO(0710)
                          "feed %s: %s (previous data kept; next try in %d "
                          "s)", f->name, pt_err_str(&err, fp), f->interval);
             out = apr_psprintf(db->pool, "%s%s%s: failed", out,

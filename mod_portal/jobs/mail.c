@@ -2,12 +2,12 @@
  * mail.c -- the "mail" job: the outbox delivered.
  *
  * A request never talks to SMTP.  portal_mail_put() (model/mail.c) writes
- * what a message is made of (template, recipient, data that is not secret, and what the
- * job is to add: a link, a code, an attachment) to the outbox on the
- * caller's connection, so it is committed or rolled back with the change
- * that caused it.  The message itself is built only when it is sent
- * (jobs/mail_build.c): no usable token and no file content rests in the
- * database.
+ * what a message is made of (template, recipient, data that is not
+ * secret, and what the job is to add: a link, a code, an attachment) to
+ * the outbox on the caller's connection, so it is committed or rolled
+ * back with the change that caused it.  The message itself is built only
+ * when it is sent (jobs/mail_build.c): no usable token and no file
+ * content rests in the database.
  *
  * portal_mail_run() is the "mail" job: it turns queued password-reset
  * requests into mail (jobs/reset_queue.c), then delivers what is due,

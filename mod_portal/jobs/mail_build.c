@@ -197,6 +197,7 @@ static apr_array_header_t *attachment(server_rec *s, pt_db_t *db,
     apr_off_t size;
     pt_buf_t buf;
     pt_err_t err = { 0 };
+    apr_status_t rv;
 
     if (pt_db_one(db, "mail_file", &f, PT_ARGS(file_id)) != APR_SUCCESS) {
         outcome(b, PORTAL_MAIL_RETRY, db_why(p, db));
@@ -217,9 +218,10 @@ static apr_array_header_t *attachment(server_rec *s, pt_db_t *db,
         return NULL;
     }
     pt_buf_init(&buf, p, (apr_size_t)size + 1, (apr_size_t)size + 1);
-    if (pt_vault_get(p, portal_files_store(c), pt_row_get(f, "storage_key"), dk,
-                     size, 0, -1, buf_sink, &buf, &err) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(0351)
+    rv = pt_vault_get(p, portal_files_store(c), pt_row_get(f, "storage_key"),
+                      dk, size, 0, -1, buf_sink, &buf, &err);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PORTAL_LOGNO(0351)
                      "file %s cannot be read for its mail: %s", uuid,
                      pt_err_str(&err, p));
         return NULL;

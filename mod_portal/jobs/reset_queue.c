@@ -85,7 +85,7 @@ static apr_status_t queue_one(server_rec *s, pt_db_t *db, apr_pool_t *p,
         rv = pt_db_run_named(db, "tx_commit");
     }
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(0606)
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PORTAL_LOGNO(0606)
                      "password reset request: %s", db->errmsg
                      ? db->errmsg : "failed");
         pt_db_run_named(db, "tx_rollback");

@@ -77,7 +77,8 @@ json_t *portal_links_json(portal_req_t *req, apr_int64_t file_id,
             state = "used up";
         }
         l = json_pack("{s:s, s:s, s:s, s:I, s:s, s:b}",
-                      "id", uuid, "url", portal_link_url(req, uuid, file_uuid, exp),
+                      "id", uuid,
+                      "url", portal_link_url(req, uuid, file_uuid, exp),
                       "expires", pt_fmt_time(p, exp),
                       "downloads", (json_int_t)used, "state", state,
                       "active", !strcmp(state, "active"));

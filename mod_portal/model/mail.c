@@ -100,7 +100,7 @@ apr_status_t portal_mail_put(server_rec *s, pt_db_t *db, apr_pool_t *p,
                             m->secret ? pt_i64(p, m->lifetime) : NULL,
                             m->file_id, now));
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(0605)
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PORTAL_LOGNO(0605)
                      "queueing mail %s: %s", m->name, db->errmsg);
     }
     return rv;

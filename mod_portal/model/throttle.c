@@ -259,7 +259,8 @@ static void guard_end(portal_req_t *req, portal_guard_t *g, int ok)
                     g->then = ra;
                 }
             }
-            rv = portal_th_put(r->server, sl[i].key, &sl[i].rec, now, &sl[i].lim,
+            rv = portal_th_put(r->server, sl[i].key, &sl[i].rec, now,
+                               &sl[i].lim,
                          r->pool);
         }
         if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {

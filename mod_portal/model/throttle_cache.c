@@ -179,8 +179,9 @@ apr_status_t portal_th_get(server_rec *s, const char *key,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    if (pt_throttle_decode(buf, len, rec) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PORTAL_LOGNO(1006)
+    rv = pt_throttle_decode(buf, len, rec);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, PORTAL_LOGNO(1006)
                      "throttle record %s is not valid (%u bytes): starting "
                      "it afresh", key, len);
         return APR_NOTFOUND;
