@@ -12,6 +12,11 @@
  * again, so two admins demoting each other at the same moment cannot
  * leave the portal without one.  Every action is logged with who did what
  * to whom.
+ *
+ * A little over the ~600 lines of the norm: the list, the new account's
+ * form and the account's page share the helpers that show an account
+ * (its columns, status and roles), which would otherwise be exported
+ * between two files for one use each.
  */
 #include "apr_strings.h"
 #include "apr_lib.h"

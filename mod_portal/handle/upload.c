@@ -23,6 +23,10 @@
  * Files of operations and admin accounts are published as the fields
  * audience, clients and public_links say (by default to every client),
  * in the same transaction that records them (model/share.c).
+ *
+ * A little over the ~600 lines of the norm: one pipeline (the body read
+ * brigade by brigade, the parser's callbacks, the store, the rows) whose
+ * state is the upload_t every step shares.
  */
 #include "apr_strings.h"
 #include "apr_buckets.h"
