@@ -352,16 +352,19 @@ int portal_link_download(portal_req_t *req)
         apr_int64_t back = pt_row_int(row, "size") ? charged - plan.sent
                                                    : 1;
         const char *sb = pt_i64(r->pool, back);
+        apr_status_t rv = APR_SUCCESS;
 
-        if (back > 0
-            && (pt_row_int(row, "size")
-                ? pt_db_exec(db, "link_release", NULL,
-                             PT_ARGS(sb, sb, pt_row_get(row, "size"),
-                                     pt_row_get(row, "id"), sb))
-                : pt_db_exec(db, "link_uncount_download", NULL,
-                             PT_ARGS(pt_row_get(row, "id"))))
-               != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0341)
+        if (back > 0 && pt_row_int(row, "size")) {
+            rv = pt_db_exec(db, "link_release", NULL,
+                            PT_ARGS(sb, sb, pt_row_get(row, "size"),
+                                    pt_row_get(row, "id"), sb));
+        }
+        else if (back > 0) {
+            rv = pt_db_exec(db, "link_uncount_download", NULL,
+                            PT_ARGS(pt_row_get(row, "id")));
+        }
+        if (rv != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PORTAL_LOGNO(0341)
                           "giving back what link %s did not deliver: %s",
                           uuid, db->errmsg);
         }

@@ -474,8 +474,9 @@ static int record_files(upload_t *u)
     }
     for (i = 0; i < u->files->nelts; i++) {
         up_file_t *f = APR_ARRAY_IDX(u->files, i, up_file_t *);
+        apr_status_t rv;
 
-        if (pt_db_exec(db, "file_insert", NULL, PT_ARGS(
+        rv = pt_db_exec(db, "file_insert", NULL, PT_ARGS(
                 f->uuid, apr_psprintf(p, "%" APR_INT64_T_FMT, req->user->id),
                 f->name, apr_psprintf(p, "%" APR_OFF_T_FMT, f->info.size),
                 f->info.type, f->info.sha256_hex, f->info.sha1_hex,
@@ -483,11 +484,13 @@ static int record_files(upload_t *u)
                 f->receipt_b64,
                 apr_psprintf(p, "%" APR_INT64_T_FMT, f->receipt_at),
                 apr_psprintf(p, "%" APR_INT64_T_FMT, f->receipt_at),
-                req->mount))
-            != APR_SUCCESS
-            || pt_db_exec(db, "pending_delete", NULL,
-                          PT_ARGS(f->storage_key)) != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, req->r,
+                req->mount));
+        if (rv == APR_SUCCESS) {
+            rv = pt_db_exec(db, "pending_delete", NULL,
+                            PT_ARGS(f->storage_key));
+        }
+        if (rv != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, req->r,
                           PORTAL_LOGNO(0317) "recording an upload: %s",
                           db->errmsg ? db->errmsg : "failed");
             pt_db_run_named(db, "tx_rollback");

@@ -55,6 +55,7 @@ apr_status_t portal_session_load(portal_req_t *req)
     pt_row_t *row;
     pt_db_t *db;
     const char *hash;
+    apr_status_t rv;
 
     if (!tok || !*tok) {
         return APR_SUCCESS;
@@ -69,11 +70,12 @@ apr_status_t portal_session_load(portal_req_t *req)
         return APR_EGENERAL;
     }
     hash = pt_sha256_hex(r->pool, tok, strlen(tok));
-    if (pt_db_one(db, "session_load", &row,
-                  PT_ARGS(hash, pt_i64(r->pool, now),
-                          pt_i64(r->pool, now - portal_conf_session_idle(
-                              req->conf)))) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PORTAL_LOGNO(0355)
+    rv = pt_db_one(db, "session_load", &row,
+                   PT_ARGS(hash, pt_i64(r->pool, now),
+                           pt_i64(r->pool, now - portal_conf_session_idle(
+                               req->conf))));
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PORTAL_LOGNO(0355)
                       "loading the session: %s", db->errmsg);
         return APR_EGENERAL;
     }
@@ -93,12 +95,14 @@ apr_status_t portal_session_load(portal_req_t *req)
 
     /* idle time is counted from last_seen_at: refresh it, but not on
      * every request (a write per page view would be the bottleneck) */
-    if (pt_row_int(row, "last_seen_at") < now - TOUCH_EVERY
-        && pt_db_exec(db, "session_touch", NULL,
-                      PT_ARGS(pt_i64(r->pool, now), hash))
-           != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PORTAL_LOGNO(0356)
-                      "refreshing the session: %s", db->errmsg);
+    if (pt_row_int(row, "last_seen_at") < now - TOUCH_EVERY) {
+        rv = pt_db_exec(db, "session_touch", NULL,
+                        PT_ARGS(pt_i64(r->pool, now), hash));
+        if (rv != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
+                          PORTAL_LOGNO(0356) "refreshing the session: %s",
+                          db->errmsg);
+        }
     }
     return APR_SUCCESS;
 }

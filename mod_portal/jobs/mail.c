@@ -214,17 +214,17 @@ apr_status_t portal_mail_run(server_rec *s, pt_db_t *db,
     apr_int64_t now = now_sec();
     counts_t n = { 0, 0, 0, 0 };
     int resets, dropped = 0, purged = 0;
-    apr_status_t rv;
+    apr_status_t rv, prv;
 
     resets = portal_reset_queue_run(s, db, p, &dropped);
     rv = deliver_due(s, db, p, &n);
-    if (pt_db_exec(db, "outbox_purge", &purged,
-                   PT_ARGS(pt_i64(p, now),
-                           pt_i64(p, now - portal_conf_mail_retention(c))))
-        != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(1103)
+    prv = pt_db_exec(db, "outbox_purge", &purged,
+                     PT_ARGS(pt_i64(p, now),
+                             pt_i64(p, now - portal_conf_mail_retention(c))));
+    if (prv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, prv, s, PORTAL_LOGNO(1103)
                      "purging the outbox: %s", db->errmsg);
-        rv = APR_EGENERAL;
+        rv = prv;
     }
     if (resets < 0 || rv != APR_SUCCESS) {
         return APR_EGENERAL;

@@ -102,15 +102,18 @@ int portal_reset_queue_run(server_rec *s, pt_db_t *db, apr_pool_t *p,
     const char *since = pt_i64(p, now - portal_conf_resend_cooldown(c));
     apr_array_header_t *rows;
     apr_pool_t *it;
+    apr_status_t rv;
     int i, queued = 0;
 
     *dropped = 0;
-    if (pt_db_exec(db, "reset_requests_drop", dropped,
-                   PT_ARGS(pt_i64(p, now), since, since)) != APR_SUCCESS
-        || pt_db_select(db, "reset_requests_ready", &rows,
-                        PT_ARGS(pt_i64(p, PORTAL_RESET_BATCH)))
-           != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PORTAL_LOGNO(1104)
+    rv = pt_db_exec(db, "reset_requests_drop", dropped,
+                    PT_ARGS(pt_i64(p, now), since, since));
+    if (rv == APR_SUCCESS) {
+        rv = pt_db_select(db, "reset_requests_ready", &rows,
+                          PT_ARGS(pt_i64(p, PORTAL_RESET_BATCH)));
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PORTAL_LOGNO(1104)
                      "password reset requests: %s",
                      db->errmsg ? db->errmsg : "failed");
         return -1;

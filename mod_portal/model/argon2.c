@@ -1,5 +1,5 @@
 /*
- * portal_argon2.c -- the gate in front of password hashing, and the work
+ * argon2.c -- the gate in front of password hashing, and the work
  * it lets through, counted.
  *
  * Each argon2id computation takes PortalArgon2 m (19 MiB by default) of

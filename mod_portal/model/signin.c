@@ -94,17 +94,20 @@ int portal_check_login(portal_req_t *req, pt_db_t *db, const char *login,
         return 0;
     }
     portal_guard_success(req, &g);
-    if (portal_throttle_enabled(req->dir)
-        && pt_db_exec(db, "login_ip_seen", NULL,
-                   PT_ARGS(pt_row_get(row, "id"),
-                           pt_throttle_net(r->pool, r->useragent_ip),
-                           pt_i64(r->pool, apr_time_sec(apr_time_now())),
-                           pt_i64(r->pool, apr_time_sec(apr_time_now()))))
-        != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PORTAL_LOGNO(1030)
-                      "cannot record the sign-in address of user %s: %s",
-                      pt_row_get(row, "uuid"),
-                      db->errmsg ? db->errmsg : "failed");
+    if (portal_throttle_enabled(req->dir)) {
+        const char *now = pt_i64(r->pool, apr_time_sec(apr_time_now()));
+        apr_status_t rv = pt_db_exec(db, "login_ip_seen", NULL,
+                                     PT_ARGS(pt_row_get(row, "id"),
+                                             pt_throttle_net(r->pool,
+                                                 r->useragent_ip),
+                                             now, now));
+
+        if (rv != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
+                          PORTAL_LOGNO(1030) "cannot record the sign-in "
+                          "address of user %s: %s", pt_row_get(row, "uuid"),
+                          db->errmsg ? db->errmsg : "failed");
+        }
     }
     if (c.rehash && portal_pw_hash(req, pw, &fresh) == OK
         && pt_db_exec(db, "user_upgrade_hash", NULL,

@@ -62,15 +62,18 @@ static void record_event(portal_req_t *req, const char *purpose,
 {
     apr_pool_t *p = req->r->pool;
     pt_db_t *db = portal_db_get(req);
+    apr_status_t rv = APR_EGENERAL;
 
-    if (!db || pt_db_exec(db, "throttle_event_insert", NULL,
-                          PT_ARGS(sl->key, purpose, sl->scope, sl->reason,
-                                  client_net(req), sl->shown, req->path,
-                                  pt_i64(p, sl->rec.block_started
-                                             ? sl->rec.block_started : now),
-                                  pt_i64(p, sl->rec.blocked_until)))
-                  != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r,
+    if (db) {
+        rv = pt_db_exec(db, "throttle_event_insert", NULL,
+                        PT_ARGS(sl->key, purpose, sl->scope, sl->reason,
+                                client_net(req), sl->shown, req->path,
+                                pt_i64(p, sl->rec.block_started
+                                           ? sl->rec.block_started : now),
+                                pt_i64(p, sl->rec.blocked_until)));
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, req->r,
                       PORTAL_LOGNO(1008) "cannot record a throttle event: "
                       "%s", db && db->errmsg ? db->errmsg : "no database");
     }
