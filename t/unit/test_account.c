@@ -187,6 +187,7 @@ static void test_db(apr_pool_t *p)
           == APR_SUCCESS && row
           && pt_row_int(row, "email_verified_at") == 1700000002,
           "verified now: its address is confirmed at its creation");
+    apr_dbd_close(db->driver, db->handle);
     apr_file_remove(path, p);
     apr_dir_remove(dir, p);
 }
