@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <termios.h>
 #include <sys/stat.h>
 
 #include <apr_general.h>
@@ -35,35 +34,15 @@
 #include <apr_time.h>
 #include <apr_dbd.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
 
 #include "pt_core.h"
 #include "pt_buf.h"
 #include "pt_template.h"
 #include "pt_sql.h"
-#include "pt_ioc.h"
-#include "pt_iocdb.h"
 #include "pt_crypto.h"
-#include "pt_password.h"
-#include "pt_validate.h"
-#include "portalctl_throttle.h"
+#include "portalctl.h"
 
 #define DEFAULT_DATA_DIR "/var/lib/mod_portal"
-
-typedef struct ctl_t {
-    apr_pool_t *pool;
-    const char *data_dir;
-    const char *db_spec;        /* DRIVER:PARAMS, or NULL for SQLite */
-    const char *sql_dir;
-    const char *partials;
-    const char *feed;           /* ioc-refresh --feed */
-    const char *file;           /* ioc-refresh --file */
-    const char *format;         /* ioc-refresh --format */
-    int force;                  /* ioc-refresh --force: ignore the lease */
-    /* user add */
-    const char *role, *username, *email, *first_name, *last_name, *address;
-    const char *password_file;  /* NULL or "-": standard input */
-} ctl_t;
 
 static void usage(FILE *out)
 {
@@ -113,7 +92,7 @@ static void usage(FILE *out)
         "               installed one)\n", DEFAULT_DATA_DIR);
 }
 
-static int fail(const char *what)
+int portalctl_fail(const char *what)
 {
     fprintf(stderr, "portalctl: %s\n", what);
     return 1;
@@ -141,19 +120,19 @@ static int cmd_render(ctl_t *ctl, const char *tpl_path, const char *data_path)
                                      (apr_size_t)(slash - tpl_path)) : ".";
     }
     if (pt_tplset_load_dir(set, dir, ".html", &err) != APR_SUCCESS) {
-        return fail(pt_err_str(&err, p));
+        return portalctl_fail(pt_err_str(&err, p));
     }
     if (pt_file_read(p, tpl_path, &src, &len, 16 * 1024 * 1024, &err)
         != APR_SUCCESS
         || pt_tplset_add(set, "portalctl:main", tpl_path, src, len, &err)
            != APR_SUCCESS) {
-        return fail(pt_err_str(&err, p));
+        return portalctl_fail(pt_err_str(&err, p));
     }
     tpl = pt_tplset_get(set, "portalctl:main");
     if (data_path) {
         data = json_load_file(data_path, 0, &jerr);
         if (!data) {
-            return fail(apr_psprintf(p, "%s:%d: %s", data_path, jerr.line,
+            return portalctl_fail(apr_psprintf(p, "%s:%d: %s", data_path, jerr.line,
                                      jerr.text));
         }
     }
@@ -163,7 +142,7 @@ static int cmd_render(ctl_t *ctl, const char *tpl_path, const char *data_path)
     pt_buf_init(&out, p, 8192, 64 * 1024 * 1024);
     if (pt_template_render(tpl, data, set, &out, &err) != APR_SUCCESS) {
         json_decref(data);
-        return fail(err.what ? pt_err_str(&err, p) : "output too large");
+        return portalctl_fail(err.what ? pt_err_str(&err, p) : "output too large");
     }
     json_decref(data);
     fwrite(out.data, 1, out.len, stdout);
@@ -210,7 +189,7 @@ static int drop_to_owner(const char *dir)
         return 0;
     }
     if (setgid(st.st_gid) != 0 || setuid(st.st_uid) != 0) {
-        return fail("cannot switch to the owner of the data folder");
+        return portalctl_fail("cannot switch to the owner of the data folder");
     }
     return 0;
 }
@@ -229,7 +208,7 @@ static int db_connect(ctl_t *ctl, pt_db_t **out)
         const char *colon = strchr(ctl->db_spec, ':');
 
         if (!colon) {
-            return fail("--db takes DRIVER:PARAMS, e.g. sqlite3:/path/db");
+            return portalctl_fail("--db takes DRIVER:PARAMS, e.g. sqlite3:/path/db");
         }
         driver_name = apr_pstrmemdup(p, ctl->db_spec,
                                      (apr_size_t)(colon - ctl->db_spec));
@@ -239,7 +218,7 @@ static int db_connect(ctl_t *ctl, pt_db_t **out)
         struct stat st;
 
         if (stat(ctl->data_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            return fail(apr_psprintf(p, "%s is not a data folder (start the "
+            return portalctl_fail(apr_psprintf(p, "%s is not a data folder (start the "
                                      "portal once, or give --data)",
                                      ctl->data_dir));
         }
@@ -250,17 +229,17 @@ static int db_connect(ctl_t *ctl, pt_db_t **out)
     }
     dialect = !strcmp(driver_name, "sqlite3") ? "sqlite" : driver_name;
     if (pt_sql_load(p, ctl->sql_dir, dialect, &sql, &err) != APR_SUCCESS) {
-        return fail(pt_err_str(&err, p));
+        return portalctl_fail(pt_err_str(&err, p));
     }
     db = apr_pcalloc(p, sizeof(*db));
     if (apr_dbd_get_driver(p, driver_name, &db->driver) != APR_SUCCESS) {
-        return fail(apr_psprintf(p, "no apr_dbd driver '%s' (install "
+        return portalctl_fail(apr_psprintf(p, "no apr_dbd driver '%s' (install "
                                  "libaprutil1-dbd-%s)", driver_name,
                                  driver_name));
     }
     rc = apr_dbd_open_ex(db->driver, p, params, &db->handle, &dberr);
     if (rc != APR_SUCCESS) {
-        return fail(apr_psprintf(p, "cannot open the database: %s",
+        return portalctl_fail(apr_psprintf(p, "cannot open the database: %s",
                                  dberr ? dberr : "unknown error"));
     }
     db->conn_pool = p;
@@ -278,13 +257,13 @@ static int db_connect(ctl_t *ctl, pt_db_t **out)
     return 0;
 }
 
-static int migrate(ctl_t *ctl, pt_db_t *db, int quiet)
+int portalctl_migrate(ctl_t *ctl, pt_db_t *db, int quiet)
 {
     pt_err_t err = { 0 };
     int applied, version;
 
     if (pt_db_migrate(db, &applied, &version, &err) != APR_SUCCESS) {
-        return fail(pt_err_str(&err, ctl->pool));
+        return portalctl_fail(pt_err_str(&err, ctl->pool));
     }
     if (!quiet || applied) {
         printf("schema version %d (%d migrations applied now)\n", version,
@@ -313,12 +292,12 @@ static int cmd_status(ctl_t *ctl, pt_db_t *db)
     pt_row_t *row;
     int i;
 
-    if (migrate(ctl, db, 1)) {
+    if (portalctl_migrate(ctl, db, 1)) {
         return 1;
     }
     if (pt_db_select(db, "migrations_applied", &rows, PT_NOARGS)
         != APR_SUCCESS) {
-        return fail(db->errmsg);
+        return portalctl_fail(db->errmsg);
     }
     printf("database: %s\n", ctl->db_spec ? ctl->db_spec
            : apr_pstrcat(ctl->pool, ctl->data_dir, "/portal.db", NULL));
@@ -328,15 +307,15 @@ static int cmd_status(ctl_t *ctl, pt_db_t *db)
                when(ctl->pool, pt_row_get(row, "applied_at")));
     }
     if (pt_db_one(db, "users_count", &row, PT_NOARGS) != APR_SUCCESS) {
-        return fail(db->errmsg);
+        return portalctl_fail(db->errmsg);
     }
     printf("accounts: %s\n", pt_row_get(row, "n"));
     if (pt_db_one(db, "sessions_count", &row, PT_NOARGS) != APR_SUCCESS) {
-        return fail(db->errmsg);
+        return portalctl_fail(db->errmsg);
     }
     printf("sessions: %s\n", pt_row_get(row, "n"));
     if (pt_db_select(db, "outbox_counts", &rows, PT_NOARGS) != APR_SUCCESS) {
-        return fail(db->errmsg);
+        return portalctl_fail(db->errmsg);
     }
     printf("mail outbox:%s", rows->nelts ? "" : " empty");
     for (i = 0; i < rows->nelts; i++) {
@@ -346,7 +325,7 @@ static int cmd_status(ctl_t *ctl, pt_db_t *db)
     }
     printf("\n");
     if (pt_db_select(db, "job_runs", &rows, PT_NOARGS) != APR_SUCCESS) {
-        return fail(db->errmsg);
+        return portalctl_fail(db->errmsg);
     }
     printf("background jobs:%s\n", rows->nelts ? "" : " none has run yet");
     for (i = 0; i < rows->nelts; i++) {
@@ -369,11 +348,11 @@ static int cmd_users(ctl_t *ctl, pt_db_t *db)
     apr_array_header_t *rows;
     int i;
 
-    if (migrate(ctl, db, 1)) {
+    if (portalctl_migrate(ctl, db, 1)) {
         return 1;
     }
     if (pt_db_select(db, "users_list", &rows, PT_NOARGS) != APR_SUCCESS) {
-        return fail(db->errmsg);
+        return portalctl_fail(db->errmsg);
     }
     printf("%-36s  %-20s  %-11s  %-30s  %-23s  %s\n", "id", "username",
            "role", "email", "last sign-in", "status");
@@ -388,375 +367,6 @@ static int cmd_users(ctl_t *ctl, pt_db_t *db)
     }
     printf("%d accounts\n", rows->nelts);
     return 0;
-}
-
-/* ------------------------------------------------------------ user add */
-
-#define PW_BUF (PT_PASSWORD_MAX_LEN + 3)    /* the line, its end, NUL */
-
-/* Read one line from f into buf (PW_BUF bytes) without its line end.
- * NULL, or what is wrong. */
-static const char *read_line(FILE *f, char *buf)
-{
-    apr_size_t n;
-
-    if (!fgets(buf, PW_BUF, f)) {
-        return "no password given";
-    }
-    n = strlen(buf);
-    if (n && buf[n - 1] == '\n') {
-        buf[--n] = '\0';
-    }
-    else if (!feof(f)) {
-        return "the password is too long";
-    }
-    if (n && buf[n - 1] == '\r') {
-        buf[--n] = '\0';
-    }
-    return n ? NULL : "the password is empty";
-}
-
-/* Ask for a line on the terminal without echoing it. */
-static const char *prompt_line(const char *prompt, char *buf)
-{
-    struct termios old, quiet;
-    int have = tcgetattr(STDIN_FILENO, &old) == 0;
-    const char *bad;
-
-    fputs(prompt, stderr);
-    fflush(stderr);
-    if (have) {
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-    }
-    bad = read_line(stdin, buf);
-    if (have) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-        fputc('\n', stderr);
-    }
-    return bad;
-}
-
-/* The new account's password: the first line of --password-file, or of
- * standard input (asked twice on a terminal).  Into buf (PW_BUF bytes). */
-static int read_password(ctl_t *ctl, char *buf)
-{
-    const char *file = ctl->password_file, *bad;
-
-    if (file && strcmp(file, "-")) {
-        FILE *f = fopen(file, "r");
-
-        if (!f) {
-            return fail(apr_psprintf(ctl->pool, "cannot read %s: %s", file,
-                                     strerror(errno)));
-        }
-        bad = read_line(f, buf);
-        fclose(f);
-    }
-    else if (isatty(STDIN_FILENO)) {
-        char again[PW_BUF];
-
-        bad = prompt_line("Password for the new account: ", buf);
-        if (!bad) {
-            bad = prompt_line("The same password again: ", again);
-        }
-        if (!bad && strcmp(buf, again)) {
-            bad = "the two passwords differ";
-        }
-        OPENSSL_cleanse(again, sizeof(again));
-    }
-    else {
-        bad = read_line(stdin, buf);
-    }
-    return bad ? fail(bad) : 0;
-}
-
-/* Every field valid?  Prints what is not (as the web form says it). */
-static int check_fields(ctl_t *ctl, const char *pw)
-{
-    static const char *const roles[] = { "client", "operations", "admin" };
-    const char *what[] = { "--username", "--email", "--first-name",
-                           "--last-name", "--address", "password" };
-    const char *why[6];
-    int i, bad = 0, role = 0;
-
-    why[0] = pt_validate_username(ctl->username);
-    why[1] = pt_validate_email(ctl->email);
-    why[2] = pt_validate_name(ctl->first_name);
-    why[3] = pt_validate_name(ctl->last_name);
-    why[4] = *ctl->address ? pt_validate_address(ctl->address) : NULL;
-    why[5] = pt_validate_password(pw, ctl->username);
-    for (i = 0; i < 6; i++) {
-        if (why[i]) {
-            fprintf(stderr, "portalctl: %s: %s\n", what[i], why[i]);
-            bad = 1;
-        }
-    }
-    for (i = 0; i < 3; i++) {
-        role |= !strcmp(ctl->role, roles[i]);
-    }
-    if (!role) {
-        fprintf(stderr, "portalctl: --role: one of client, operations or "
-                "admin\n");
-        bad = 1;
-    }
-    return bad;
-}
-
-/* Is the username or email taken?  Prints which (1), or 0. */
-static int taken(ctl_t *ctl, pt_db_t *db, int *rc)
-{
-    const char *ulc = pt_ascii_lower(ctl->pool, ctl->username);
-    const char *elc = pt_ascii_lower(ctl->pool, ctl->email);
-    pt_row_t *row;
-
-    *rc = 0;
-    if (pt_db_one(db, "user_taken", &row, PT_ARGS(ulc, elc))
-        != APR_SUCCESS) {
-        *rc = fail(db->errmsg);
-        return 1;
-    }
-    if (pt_row_int(row, "username_taken")) {
-        fprintf(stderr, "portalctl: the username '%s' is already taken\n",
-                ctl->username);
-        *rc = 1;
-    }
-    if (pt_row_int(row, "email_taken")) {
-        fprintf(stderr, "portalctl: an account with the email address "
-                "'%s' already exists\n", ctl->email);
-        *rc = 1;
-    }
-    return *rc;
-}
-
-/* Before the database is opened (and, as root, before acting as the
- * data folder's owner, who may not read the password file): the fields,
- * the password and its hash (argon2id with the module's default cost; a
- * server configured for more rehashes it at the first sign-in). */
-static int user_add_prepare(ctl_t *ctl, const char **hash)
-{
-    pt_argon2_params_t params = { PT_ARGON2_DEFAULT_M, PT_ARGON2_DEFAULT_T,
-                                  PT_ARGON2_DEFAULT_P };
-    char pw[PW_BUF];
-    int rc;
-
-    if (!ctl->role || !ctl->username || !ctl->email || !ctl->first_name
-        || !ctl->last_name) {
-        fprintf(stderr, "portalctl: user add needs --role, --username, "
-                "--email, --first-name and --last-name\n");
-        return 2;
-    }
-    if (!ctl->address) {
-        ctl->address = "";
-    }
-    if (read_password(ctl, pw)) {
-        return 1;
-    }
-    rc = check_fields(ctl, pw);
-    if (!rc && pt_password_hash(ctl->pool, pw, &params, hash)
-               != APR_SUCCESS) {
-        rc = fail("cannot hash the password");
-    }
-    OPENSSL_cleanse(pw, sizeof(pw));
-    return rc;
-}
-
-static int cmd_user_add(ctl_t *ctl, pt_db_t *db, const char *hash)
-{
-    apr_pool_t *p = ctl->pool;
-    const char *ulc, *elc, *uuid, *now;
-    int rc;
-
-    if (migrate(ctl, db, 1)) {
-        return 1;
-    }
-    ulc = pt_ascii_lower(p, ctl->username);
-    elc = pt_ascii_lower(p, ctl->email);
-    if (taken(ctl, db, &rc)) {
-        return rc;
-    }
-    if (pt_uuid_new(p, &uuid) != APR_SUCCESS) {
-        return fail("no random numbers for the account's id");
-    }
-    now = apr_psprintf(p, "%" APR_INT64_T_FMT, apr_time_sec(apr_time_now()));
-    if (pt_db_exec(db, "user_insert", NULL,
-                   PT_ARGS(uuid, ctl->username, ulc, ctl->email, elc, hash,
-                           ctl->first_name, ctl->last_name, ctl->address,
-                           ctl->role, now, now, now)) != APR_SUCCESS) {
-        const char *msg = db->errmsg;
-
-        /* made meanwhile by someone else? */
-        if (taken(ctl, db, &rc)) {
-            return rc;
-        }
-        return fail(msg ? msg : "cannot insert the account");
-    }
-    printf("%s\n", uuid);
-    fprintf(stderr, "portalctl: created the %s account '%s'\n", ctl->role,
-            ctl->username);
-    return 0;
-}
-
-/* ------------------------------------------------------------ ioc-refresh */
-
-static void progress(void *baton, const char *stage, apr_int64_t n)
-{
-    const char *name = baton;
-
-    if (!strcmp(stage, "fetch")) {
-        fprintf(stderr, "%s: fetching...\n", name);
-    }
-    else if (!strcmp(stage, "parse")) {
-        fprintf(stderr, "%s: %" APR_INT64_T_FMT " rows\r", name, n);
-    }
-    else {
-        fprintf(stderr, "%s: %" APR_INT64_T_FMT " rows, committing...\n",
-                name, n);
-    }
-}
-
-static int pull_one(ctl_t *ctl, pt_db_t *db, pt_feed_def_t *f,
-                    const pt_allowlist_t *allow, const char *body,
-                    apr_size_t len)
-{
-    apr_pool_t *p;
-    apr_int64_t now = apr_time_sec(apr_time_now());
-    pt_pull_opts_t o;
-    pt_pull_result_t res;
-    pt_err_t err = { 0 };
-    int taken = 1;
-
-    apr_pool_create(&p, ctl->pool);
-    if (!body && !ctl->force
-        && pt_lease_take(db, apr_pstrcat(p, "ioc:", f->name, NULL),
-                         apr_psprintf(p, "portalctl:%ld", (long)getpid()),
-                         now, f->interval, &taken) != APR_SUCCESS) {
-        return fail(db->errmsg ? db->errmsg : "lease: database error");
-    }
-    if (!taken) {
-        printf("%s: skipped: pulled within its interval (%d s) by another "
-               "node or process; --force pulls anyway\n", f->name,
-               f->interval);
-        apr_pool_destroy(p);
-        return 0;
-    }
-    memset(&o, 0, sizeof(o));
-    o.connect_timeout = 15;
-    o.timeout = 120;
-    o.max_bytes = 1024 * 1024 * 1024;
-    o.user_agent = "mod_portal/" PORTAL_VERSION " portalctl";
-    o.allow = allow;
-    o.progress = progress;
-    o.baton = (void *)f->name;
-    if (pt_ioc_feed_register(db, f) != APR_SUCCESS
-        || pt_ioc_pull(db, p, f, body, len, now, &o, &res, &err)
-           != APR_SUCCESS) {
-        fprintf(stderr, "portalctl: %s: %s\n", f->name,
-                err.what ? pt_err_str(&err, p)
-                         : db->errmsg ? db->errmsg : "failed");
-        apr_pool_destroy(p);
-        return 1;
-    }
-    if (res.not_modified) {
-        printf("%s: unchanged since the last pull\n", f->name);
-    }
-    else {
-        printf("%s: %" APR_INT64_T_FMT " indicators, %" APR_INT64_T_FMT
-               " new, %" APR_INT64_T_FMT " updated, %" APR_INT64_T_FMT
-               " skipped, %" APR_INT64_T_FMT " expired (%" APR_INT64_T_FMT
-               " ms)\n", f->name, res.seen, res.added, res.updated,
-               res.skipped, res.expired, res.ms);
-    }
-    apr_pool_destroy(p);
-    return 0;
-}
-
-static int cmd_ioc_refresh(ctl_t *ctl, pt_db_t *db)
-{
-    apr_pool_t *p = ctl->pool;
-    apr_array_header_t *rows;
-    pt_err_t err = { 0 };
-    pt_allowlist_t *allow = pt_allowlist_create(p);
-    int i, rc = 0, done = 0;
-
-    /* the allowlist the server recorded (PortalIocAllowlist) */
-    if (pt_allowlist_fetch(allow, db) != APR_SUCCESS) {
-        return fail(db->errmsg ? db->errmsg : "database error");
-    }
-    if (ctl->file) {
-        pt_feed_def_t f;
-        char *body;
-        apr_size_t len;
-        char *abs;
-
-        if (!ctl->format || !pt_feed_format_valid(ctl->format)) {
-            return fail("--file needs --format with one of the formats in "
-                        "--help");
-        }
-        if (pt_file_read(p, ctl->file, &body, &len, 1024 * 1024 * 1024,
-                         &err) != APR_SUCCESS) {
-            return fail(pt_err_str(&err, p));
-        }
-        abs = realpath(ctl->file, NULL);
-        memset(&f, 0, sizeof(f));
-        f.name = ctl->feed ? ctl->feed
-                           : apr_pstrcat(p, "file-", ctl->format, NULL);
-        f.format = ctl->format;
-        f.url = apr_pstrcat(p, "file://", abs ? abs : ctl->file, NULL);
-        free(abs);
-        f.interval = 60;
-        f.retention = 7 * 24 * 3600;
-        return pull_one(ctl, db, &f, allow, body, len);
-    }
-    if (pt_db_select(db, "ioc_feeds_all", &rows, PT_NOARGS) != APR_SUCCESS) {
-        return fail(db->errmsg ? db->errmsg : "database error");
-    }
-    for (i = 0; i < rows->nelts; i++) {
-        pt_row_t *r = APR_ARRAY_IDX(rows, i, pt_row_t *);
-        pt_feed_def_t f;
-        char *key = NULL;
-        apr_size_t len;
-
-        if (ctl->feed && strcmp(ctl->feed, pt_row_get(r, "name"))) {
-            continue;
-        }
-        if (!strncmp(pt_row_get(r, "url"), "file://", 7)
-            && !strncmp(pt_row_get(r, "name"), "file-", 5) && !ctl->feed) {
-            continue;           /* loaded with --file earlier */
-        }
-        memset(&f, 0, sizeof(f));
-        f.name = pt_row_get(r, "name");
-        f.format = pt_row_get(r, "format");
-        f.url = pt_row_get(r, "url");
-        f.key_file = pt_row_get(r, "key_file");
-        f.interval = (int)pt_row_int(r, "interval_s");
-        f.retention = (int)pt_row_int(r, "retention_s");
-        if (f.key_file) {
-            if (pt_file_read(p, f.key_file, &key, &len, 4096, &err)
-                != APR_SUCCESS) {
-                fprintf(stderr, "portalctl: %s: %s\n", f.name,
-                        pt_err_str(&err, p));
-                rc = 1;
-                continue;
-            }
-            key[strcspn(key, "\r\n")] = '\0';
-            f.key = key;
-        }
-        done++;
-        rc |= pull_one(ctl, db, &f, allow, NULL, 0);
-    }
-    if (!done && !rc) {
-        if (ctl->feed) {
-            fprintf(stderr, "portalctl: no feed named '%s' (the server "
-                    "records its PortalIocFeed lines when it runs)\n",
-                    ctl->feed);
-            return 1;
-        }
-        printf("no feeds: declare them with PortalIocFeed and start the "
-               "server, or load one with --file PATH --format FORMAT\n");
-    }
-    return rc;
 }
 
 int main(int argc, const char *const *argv)
@@ -869,7 +479,7 @@ int main(int argc, const char *const *argv)
         ctl.sql_dir = find_sql_dir(ctl.pool);
     }
     if (!strcmp(cmd, "user")) {
-        rc = user_add_prepare(&ctl, &hash);
+        rc = portalctl_user_prepare(&ctl, &hash);
         if (rc) {
             return rc;
         }
@@ -880,24 +490,24 @@ int main(int argc, const char *const *argv)
         return rc;
     }
     if (!strcmp(cmd, "migrate")) {
-        rc = migrate(&ctl, db, 0);
+        rc = portalctl_migrate(&ctl, db, 0);
     }
     else if (!strcmp(cmd, "status")) {
         rc = cmd_status(&ctl, db);
     }
     else if (!strcmp(cmd, "user")) {
-        rc = cmd_user_add(&ctl, db, hash);
+        rc = portalctl_user_add(&ctl, db, hash);
     }
     else if (!strcmp(cmd, "throttle")) {
-        rc = migrate(&ctl, db, 1);
+        rc = portalctl_migrate(&ctl, db, 1);
         if (!rc) {
             rc = portalctl_throttle(ctl.pool, db, args[0], args[1]);
         }
     }
     else if (!strcmp(cmd, "ioc-refresh")) {
-        rc = migrate(&ctl, db, 1);
+        rc = portalctl_migrate(&ctl, db, 1);
         if (!rc) {
-            rc = cmd_ioc_refresh(&ctl, db);
+            rc = portalctl_ioc_refresh(&ctl, db);
         }
     }
     else {

@@ -17,7 +17,7 @@
 #include <apr_strings.h>
 #include <apr_time.h>
 
-#include "portalctl_throttle.h"
+#include "portalctl.h"
 
 static const char *when(apr_pool_t *p, const char *secs)
 {

@@ -4,25 +4,49 @@
 # copy of its seed corpus.  Fails
 # on any crash, leak, timeout or sanitizer report; the input that did it is
 # kept in build-fuzz/ to be added to t/fuzz/corpus/NAME/ once fixed.
+#
+# The core is compiled once into build-fuzz/libportalcore-fuzz.a (its
+# objects instrumented for coverage and the sanitizers, in parallel, and
+# only again when a core file changed); each target is then one small
+# compile linked against it.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${FUZZ_SECONDS:-20}
 out="$top/build-fuzz"
-mkdir -p "$out"
-cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-  $(apr-1-config --cppflags --includes) $(apu-1-config --includes)
+mkdir -p "$out/core"
+san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+incs="$(apr-1-config --cppflags --includes) $(apu-1-config --includes)
   $(pkg-config --cflags openssl jansson libargon2 libcurl libjwt liboath libqrencode libfido2 libcbor)
   -I$top/mod_portal/core"
 libs="$(apr-1-config --link-ld) $(apu-1-config --link-ld)
   $(pkg-config --libs openssl jansson libargon2 libcurl libjwt liboath libqrencode libfido2 libcbor)
   -lzxcvbn -lm -lcrypt -lunistring -lmaxminddb -lcsv"
-core=$(ls "$top"/mod_portal/core/*.c)
+lib="$out/libportalcore-fuzz.a"
+
+# the core, once: rebuilt when any of its files is newer than the library
+stale=yes
+if [ -f "$lib" ] && [ -z "$(find "$top/mod_portal/core" -newer "$lib" -print -quit)" ]; then
+    stale=no
+fi
+if [ $stale = yes ]; then
+    echo "fuzz.sh: building the core once for every target"
+    rm -f "$out"/core/*.o "$lib"
+    export out incs san
+    # shellcheck disable=SC2016
+    ls "$top"/mod_portal/core/*.c | xargs -P "$(nproc)" -I{} sh -c '
+        f={}; o="$out/core/$(basename "$f" .c).o"
+        # shellcheck disable=SC2086
+        clang -g -O1 -fsanitize=fuzzer-no-link $san $incs -c "$f" -o "$o"'
+    ar rcs "$lib" "$out"/core/*.o
+fi
+
 rc=0
 for t in ${FUZZ_TARGETS:-template form sql filecrypt multipart upload_meta \
         feed jwt range redact webauthn_attest webauthn_assert pwned throttle \
-        usercsv audit_line}; do
+        usercsv audit_line link pending}; do
     # shellcheck disable=SC2086
-    clang $cflags -o "$out/fuzz_$t" "$top/t/fuzz/fuzz_$t.c" $core $libs
+    clang -g -O1 -fsanitize=fuzzer $san $incs -o "$out/fuzz_$t" \
+        "$top/t/fuzz/fuzz_$t.c" "$lib" $libs
     rm -rf "$out/corpus_$t"
     cp -r "$top/t/fuzz/corpus/$t" "$out/corpus_$t"
     echo "fuzz.sh: $t for ${secs}s"

@@ -290,7 +290,7 @@ SELECT MAX(t) AS last FROM (
 
 -- name: code_pending
 -- The newest unused confirmation code of a user.
-SELECT id_hash, expires_at, attempts, data FROM auth_tokens
+SELECT id_hash, created_at, expires_at, attempts, data FROM auth_tokens
 WHERE user_id = %lld AND purpose = %s AND used_at IS NULL
 ORDER BY created_at DESC
 LIMIT 1
@@ -589,7 +589,8 @@ VALUES (%s, %lld, %lld, %lld, %lld)
 -- name: link_get
 -- A link with its file, and whether the file's owner or the client the
 -- link was issued to is disabled (then the link does not work).
-SELECT l.id, l.uuid AS link_uuid, l.expires_at, l.max_downloads,
+SELECT l.id, l.uuid AS link_uuid, l.created_at AS link_created_at,
+       l.expires_at, l.max_downloads,
        l.downloads, l.bytes_sent, l.revoked_at, l.user_id AS bound_to,
        f.id AS file_id, f.uuid, f.name, f.size, f.content_type, f.sha256,
        f.storage, f.storage_key, f.wrapped_key, f.public_links,

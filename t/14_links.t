@@ -136,16 +136,9 @@ $res = make_link(hours => 1);
 my ($url3) = $res->decoded_content =~ m{value="(http://[^"]+/d/[^"]+)"};
 my ($path3) = $url3 =~ m{^https?://[^/]+(/d/.+)$};
 {
-    require Digest::SHA;
-    my $secret = do {
-        local $/;
-        open(my $fh, '<:raw', "$ENV{PORTAL_DATA_DIR}/keys/secret.key") or die $!;
-        <$fh>;
-    };
     my $past = time - 10;
     dbh()->do('UPDATE file_links SET expires_at = ? WHERE uuid = ?', undef, $past, $l2);
-    my $m = Digest::SHA::hmac_sha256_base64("pt-link|$l2|$id|$past", $secret);
-    $m =~ tr{+/}{-_};
+    my $m = portal_mac('link', $l2, $id, $past);
     is(get_page($anon, "/d/$l2.$m")->code, 410, 'an expired link: 410');
     like(get_page($anon, "/d/$l2.$m")->decoded_content, qr/expired/, 'says so');
     like(get_page($ua, "/files/$id")->decoded_content, qr/expired/, 'the owner sees it expired');

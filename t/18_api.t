@@ -322,7 +322,8 @@ my ($secret) = do {
     open(my $fh, '<:raw', "$ENV{PORTAL_DATA_DIR}/keys/secret.key") or die $!;
     <$fh>;
 };
-my $hs_key = encode_base64url(hmac_sha256('mod_portal jwt HS256', $secret));
+# the HS256 key the portal derives from its secret (purpose jwt-hs256-key)
+my $hs_key = portal_mac('jwt-hs256-key');
 sub forge {
     my (%c) = @_;
     my $alg = delete $c{_alg} // 'HS256';
@@ -358,6 +359,10 @@ my %bad = (
     'another audience' => forge(sub => $c1_sub, aud => 'other-api', iat => $now, exp => $now + 60),
     'another issuer' => forge(sub => $c1_sub, iss => 'https://evil.example', iat => $now, exp => $now + 60),
     'another key' => forge(sub => $c1_sub, _key => 'k' x 43, iat => $now, exp => $now + 60),
+    # the HS256 key as derived before purpose-labelled MACs: a portal
+    # whose secret is younger than the labels accepts no token under it
+    'the key derived the earlier way' => forge(sub => $c1_sub, iat => $now - 60, exp => $now + 60,
+        _key => encode_base64url(hmac_sha256('mod_portal jwt HS256', $secret))),
     'garbage' => 'not.a.jwt',
 );
 for my $case (sort keys %bad) {

@@ -458,12 +458,7 @@ is($res->code, 401, 'a garbage token: 401');
 
     # an expired token signed as the portal signs (HS256 with the key it
     # derives from its secret), when the test can do that
-    my $secret = do {
-        local $/;
-        open(my $fh, '<:raw', "$ENV{PORTAL_DATA_DIR}/keys/secret.key") or die $!;
-        <$fh>;
-    };
-    my $key = encode_base64url(hmac_sha256('mod_portal jwt HS256', $secret));
+    my $key = portal_mac('jwt-hs256-key');
     my $sign = sub { encode_base64url(hmac_sha256("$_[0].$_[1]", $key)) };
     SKIP: {
         skip 'the portal does not sign with HS256 as this test assumes', 1

@@ -7,6 +7,9 @@
  * both hand each indicator to pt_feed_emit(), which normalises its value
  * and calls the caller's each().  See pt_ioc.h for the contracts and the
  * mapping of every format.
+ *
+ * Longer than the ~600 lines of the norm: the formats' table and the
+ * normalisation every format shares.
  */
 #include <stdarg.h>
 #include <string.h>

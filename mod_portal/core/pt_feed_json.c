@@ -11,6 +11,9 @@
  * bytes) is handed to jansson, which validates it fully.  Envelope members
  * other than the records are validated by jansson too, so a body only
  * parses when it is valid JSON from end to end.
+ *
+ * Longer than the ~600 lines of the norm: five published JSON formats over
+ * one shared walker.
  */
 #include <string.h>
 #include <strings.h>

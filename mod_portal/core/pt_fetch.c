@@ -22,6 +22,10 @@
  * Messages never contain the URL (its query or user part may hold a key)
  * nor, even by accident, any value of req->headers: scrub() removes them
  * from whatever libcurl wrote.
+ *
+ * Longer than the ~600 lines of the norm: one transfer: libcurl's set-up,
+ * the redirects followed by hand (keys never sent to another origin), the
+ * size cap and the conditional headers share its state.
  */
 #include <limits.h>
 #include <stdarg.h>

@@ -8,6 +8,9 @@
  * processed straight from the caller's buffer when one is available, and
  * copied into the stream's segment buffer otherwise, so the work per byte
  * is AES-GCM and at most one memcpy.
+ *
+ * Longer than the ~600 lines of the norm: the segmented format is one
+ * state machine in both directions, with the key wrapping it is bound to.
  */
 #include <limits.h>
 #include <string.h>

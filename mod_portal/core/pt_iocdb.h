@@ -3,7 +3,7 @@
  * one pull of a feed (fetch, parse, allowlist, upsert, retention, cached
  * counts, the feed's status), the allowlist, and leases between nodes.
  *
- * Used by the watchdog job (portal_ioc_job.c) and by `portalctl
+ * Used by the watchdog job (jobs/ioc.c) and by `portalctl
  * ioc-refresh`, so both do exactly the same thing.  A pull is one
  * transaction: a feed that fails (network, HTTP status, garbage,
  * truncated body) changes nothing but its status row, and the other feeds

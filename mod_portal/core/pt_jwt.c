@@ -7,6 +7,9 @@
  * the header (alg must be the key's, exactly), a constant-time HMAC check for
  * HS256, and after libjwt has accepted the signature, the claims, read with
  * jansson from the payload that was verified.  See pt_jwt.h for contracts.
+ *
+ * A little over the ~600 lines of the norm: the checks around libjwt are
+ * one path through a token, and splitting them would export its state.
  */
 #include <errno.h>
 #include <limits.h>

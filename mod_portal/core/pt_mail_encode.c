@@ -10,6 +10,10 @@
  * (controls become spaces, invalid UTF-8 becomes U+FFFD), so it can never
  * start a new header line.  Header lines are folded to about LINE_SOFT
  * columns; encoded body lines are at most 76 characters.
+ *
+ * Longer than the ~600 lines of the norm: every encoding a message needs
+ * (RFC 2045, 2047, 2231 and the syntax checks they rely on), each a few
+ * dozen lines sharing the same character-class helpers.
  */
 #include <string.h>
 

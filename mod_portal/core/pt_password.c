@@ -18,6 +18,10 @@
  *                           changed from release to release), so a hash
  *                           without ITER is refused as malformed.
  * SALT is used as its bytes (werkzeug's salt.encode()).
+ *
+ * Longer than the ~600 lines of the norm: argon2id and every legacy format
+ * the Flask portal left (werkzeug scrypt and pbkdf2, bcrypt) must be
+ * checked by one function with the same bounded work.
  */
 #include <stdint.h>
 #include <string.h>

@@ -1,6 +1,10 @@
 /*
  * pt_sql.c -- named SQL queries, migrations and the connection wrapper
  * (see pt_sql.h for the file layout and the rules).
+ *
+ * Longer than the ~600 lines of the norm: the SQL file reader, the
+ * statement splitter, the migrations under their lock and the connection
+ * wrapper are one contract (pt_sql.h) and share the parser state.
  */
 #include <stdlib.h>
 #include <string.h>

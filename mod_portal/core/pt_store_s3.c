@@ -56,6 +56,10 @@
  * requests, freed by a pool cleanup), one per read, remove, list or sweep
  * call (freed before the call returns).  None is shared between threads.
  * The caller must have called curl_global_init() before any thread starts.
+ *
+ * Longer than the ~600 lines of the norm: the S3 protocol as the store
+ * needs it: signed requests, multipart uploads with their abort, listing
+ * for the sweep, all on one libcurl handle discipline.
  */
 #include <string.h>
 #include <strings.h>

@@ -13,6 +13,9 @@
  * used for the one call and thrown away.  Parsed zones are never changed
  * after they are published, so readers only hold the mutex for the lookup.
  * See pt_tz.h for the contracts.
+ *
+ * Longer than the ~600 lines of the norm: a TZif reader and the POSIX rule
+ * evaluator of its footer are one format (RFC 8536).
  */
 #include <string.h>
 

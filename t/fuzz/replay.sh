@@ -4,6 +4,7 @@
 set -e
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 for t in template form sql filecrypt multipart upload_meta feed jwt range redact \
-         webauthn_attest webauthn_assert pwned throttle usercsv audit_line; do
+         webauthn_attest webauthn_assert pwned throttle usercsv audit_line \
+         link pending; do
     "$top_builddir/t/fuzz/replay_$t" "$top_srcdir/t/fuzz/corpus/$t"
 done

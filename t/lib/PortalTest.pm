@@ -20,9 +20,24 @@ our @EXPORT = qw(client base_url csrf_of get_page post_form register_user
                  post_raw count_users mails_to wait_mails mail_header
                  mail_text mail_html link_in sink_stop sink_start
                  mail_count wait_subject signed_in multipart upload
-                 files_of stored_object post_stream);
+                 files_of stored_object post_stream portal_mac);
 
 my $counter = 0;
+
+# The MAC the server makes for a purpose over parts (core/pt_mac.h):
+# HMAC-SHA256 under the data folder's secret key of "pt-mac/1\0", the
+# purpose, "\0", then each part after its length (4 bytes, big-endian),
+# as unpadded base64url.  For tests that forge otherwise perfect values.
+sub portal_mac {
+    my ($purpose, @parts) = @_;
+    require Digest::SHA;
+    require MIME::Base64;
+    open(my $fh, '<:raw', "$ENV{PORTAL_DATA_DIR}/keys/secret.key") or die $!;
+    my $secret = do { local $/; <$fh> };
+    my $msg = "pt-mac/1\0$purpose\0";
+    $msg .= pack('N', length $_) . $_ for @parts;
+    return MIME::Base64::encode_base64url(Digest::SHA::hmac_sha256($msg, $secret));
+}
 
 sub base_url {
     my $hostport = Apache::TestRequest::hostport(Apache::Test::config());
